@@ -1,0 +1,58 @@
+"""Authentication and scope checks for every route, before the view runs; failures are audited."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from api.routing import Operation
+from compliance.audit_chain import AuditAction
+from compliance.errors import Forbidden, Unauthenticated
+from compliance.principals import authenticator
+
+
+def bearer() -> str | None:
+    """The key from `Authorization: Bearer …`, or None."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def init_app(app: Flask) -> None:
+    """Install the authentication hook."""
+
+    @app.before_request
+    def _authenticate():
+        view = current_app.view_functions.get(request.endpoint or "")
+        op: Operation | None = getattr(view, "operation", None)
+        if op is None or op.public:
+            return None  # unknown routes fall through to 404/405; public routes need no key
+        svc = current_app.extensions["consentry"]
+        if getattr(g, "actor", None) is not None:  # already signed in (admin pages' session)
+            actor = g.actor
+        else:
+            try:
+                actor = authenticator(svc).authenticate(bearer(), channel="api", request_id=g.request_id)
+            except Unauthenticated as exc:
+                code = exc.errors[0]["code"] if exc.errors else "key"
+                svc.audit.record(
+                    "anonymous",
+                    AuditAction.AUTH_FAILED,
+                    request.endpoint or "",
+                    outcome="denied",
+                    details={"reason": code, "method": request.method},
+                    request_id=g.request_id,
+                )
+                raise
+            g.actor = actor
+        if not actor.can(op.scope):
+            svc.audit.record(
+                actor,
+                AuditAction.AUTH_DENIED,
+                request.endpoint or "",
+                outcome="denied",
+                details={"scope": op.scope, "method": request.method},
+            )
+            raise Forbidden(f"this route needs the scope {op.scope}")
+        return None

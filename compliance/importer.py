@@ -1,0 +1,365 @@
+"""Bulk import of contacts: streaming, batched, idempotent upserts by blind index, every bad row reported.
+
+A row lands unless it has no identifying value, names an unknown kind, points at two different existing
+subjects (left for hygiene review), or matches an erased person's tombstone (counted as suppressed).
+An invalid email or phone does not reject the row: it lands and the field is flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance.actor import Actor
+from compliance.audit_chain import AuditAction
+from compliance.clock import parse_iso
+from compliance.errors import Invalid
+from compliance.ids import new_id
+from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
+from compliance.subjects import (
+    CHANNELS,
+    KINDS,
+    clean_phone,
+    contact_flags,
+    empty_profile,
+    has_identity,
+    identifiers,
+    index_rows,
+    merge_into,
+    profile_of,
+    split_profile,
+)
+from compliance.tabular import canonical_header, is_bad_line, read_rows
+from hygiene.fullname import split_full_name
+
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "company",
+    "position",
+    "notes",
+)
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `errors` and `warnings` name rows, fields and codes, never values."""
+
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    suppressed: int = 0
+    flagged: int = 0
+    rows: int = 0
+    dry_run: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    run_id: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CONTRACT.md summary plus extra counters."""
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "rejected": self.rejected,
+            "suppressed": self.suppressed,
+            "errors": self.errors,
+            "unchanged": self.unchanged,
+            "flagged": self.flagged,
+            "warnings": self.warnings,
+            "rows": self.rows,
+            "dry_run": self.dry_run,
+            "run": self.run_id,
+        }
+
+
+@dataclass
+class _Row:
+    number: int
+    profile: dict[str, Any]
+    kind: str
+    source: str | None
+    created_at: Any = None
+
+
+def canonical_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a raw row into canonical columns and unknown columns (kept as custom attributes)."""
+    known: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key is None:
+            continue
+        canon = canonical_header(str(key))
+        if canon is None:
+            if value not in (None, ""):
+                custom[str(key)] = value
+        elif canon not in known or known[canon] in (None, ""):
+            known[canon] = value
+    return known, custom
+
+
+def row_profile(raw: dict[str, Any], region: str) -> tuple[dict[str, Any], str, str | None, list[dict[str, str]]]:
+    """Turn one raw row into (profile, kind, source, problems); problems name fields and codes only."""
+    problems: list[dict[str, str]] = []
+    row, custom = canonical_row(raw)
+    profile = empty_profile()
+
+    def text(key: str) -> str | None:
+        value = row.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str | int | float):
+            problems.append({"field": key, "code": "type.string"})
+            return None
+        value = str(value).strip()
+        return value or None
+
+    for key in TEXT_FIELDS:
+        profile[key] = text(key)
+    full = text("full_name")
+    if full and not (profile["first_name"] or profile["last_name"]):
+        parts = split_full_name(full)
+        profile["first_name"] = parts.get("first_name")
+        profile["last_name"] = parts.get("last_name")
+        profile["middle_name"] = profile["middle_name"] or parts.get("middle_name")
+    profile["emails"] = list(dict.fromkeys(v for v in (text("email"), text("email_2")) if v))
+    profile["phones"] = list(dict.fromkeys(clean_phone(v, region) for v in (text("phone"), text("phone_2")) if v))
+    ext = text("external_id")
+    profile["external_ids"] = [ext] if ext else []
+    profile["channels"] = {c: text(c) for c in CHANNELS if text(c)}
+    profile["custom"] = {k: v for k, v in custom.items() if isinstance(v, str | int | float | bool)}
+    kind = (text("kind") or "person").lower()
+    if kind in ("b2b", "company", "contact", "компания", "юрлицо"):
+        kind = "b2b"
+    elif kind in ("person", "individual", "физлицо", "частное лицо"):
+        kind = "person"
+    if kind not in KINDS:
+        problems.append({"field": "kind", "code": "kind.unknown"})
+    if not has_identity(profile):
+        problems.append({"field": "row", "code": "row.no_identifier"})
+    return profile, kind, text("source"), problems
+
+
+class Importer:
+    """Runs one import: reads rows, resolves them against the store in batches, writes each batch atomically."""
+
+    def __init__(
+        self,
+        svc,
+        actor: Actor,
+        *,
+        source: str | None = None,
+        dry_run: bool = False,
+        batch_size: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ):
+        actor.require("subjects:import")
+        self.svc = svc
+        self.actor = actor
+        self.source = source
+        self.dry_run = dry_run
+        self.batch_size = batch_size or svc.settings.import_batch_size
+        self.progress = progress
+        self.report = ImportReport(dry_run=dry_run, run_id=new_id("imp"))
+        self.region = svc.policies.default_region
+
+    def run(self, rows: Iterable[dict[str, Any]]) -> ImportReport:
+        """Import an iterable of raw rows; returns the report."""
+        batch: list[_Row] = []
+        for number, raw in enumerate(rows, start=1):
+            self.report.rows += 1
+            if is_bad_line(raw) or not isinstance(raw, dict):
+                self._reject(number, "row", "row.json" if is_bad_line(raw) else "row.not_object")
+                continue
+            profile, kind, source, problems = row_profile(raw, self.region)
+            if problems:
+                for problem in problems:
+                    self.report.errors.append({"row": number, **problem})
+                self.report.rejected += 1
+                continue
+            created = None
+            raw_created = canonical_row(raw)[0].get("created_at")
+            if raw_created:
+                try:
+                    created = parse_iso(str(raw_created))
+                except ValueError:
+                    self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
+            batch.append(_Row(number, profile, kind, source or self.source, created))
+            if len(batch) >= self.batch_size:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+        return self.report
+
+    def _reject(self, number: int, field_name: str, code: str) -> None:
+        self.report.errors.append({"row": number, "field": field_name, "code": code})
+        self.report.rejected += 1
+
+    def _flush(self, batch: list[_Row]) -> None:
+        svc = self.svc
+        indexer = svc.indexer
+        # Digests per row under every live index key (lookups must see rows written before a reindex).
+        row_digests: list[list[tuple[str, bytes]]] = []
+        every: set[bytes] = set()
+        for row in batch:
+            pairs = []
+            for kind, value in identifiers(row.profile):
+                for _, digest in indexer.all_digests(kind, value):
+                    pairs.append((kind, digest))
+                    every.add(digest)
+            row_digests.append(pairs)
+        digest_list = list(every)
+        with svc.transaction():
+            owners: dict[tuple[str, bytes], set[str]] = {}
+            suppressed: set[tuple[str, bytes]] = set()
+            for start in range(0, len(digest_list), 900):
+                chunk = digest_list[start : start + 900]
+                for hit in BlindIndex.select(BlindIndex.kind, BlindIndex.digest, BlindIndex.subject_id).where(
+                    BlindIndex.digest.in_(chunk)
+                ):
+                    owners.setdefault((hit.kind, bytes(hit.digest)), set()).add(hit.subject_id)
+                for hit in Suppression.select(Suppression.kind, Suppression.digest).where(
+                    Suppression.digest.in_(chunk) & (Suppression.scope == "all")
+                ):
+                    suppressed.add((hit.kind, bytes(hit.digest)))
+            existing_ids = {sid for ids in owners.values() for sid in ids}
+            existing: dict[str, Subject] = {}
+            if existing_ids:
+                svc.keyring.preload(list(existing_ids))
+                for subject in Subject.select().where(Subject.id.in_(list(existing_ids)) & Subject.erased_at.is_null()):
+                    existing[subject.id] = subject
+            pending: dict[str, dict[str, Any]] = {}  # new subject id -> {profile, kind, source, created}
+            local_owner: dict[tuple[str, bytes], str] = {}
+            updated_profiles: dict[str, dict[str, Any]] = {}
+            for row, pairs in zip(batch, row_digests, strict=True):
+                if any(p in suppressed for p in pairs):
+                    self.report.suppressed += 1
+                    self.report.errors.append({"row": row.number, "field": "row", "code": "row.suppressed"})
+                    continue
+                matches: set[str] = set()
+                for pair in pairs:
+                    matches |= {sid for sid in owners.get(pair, ()) if sid in existing}
+                    if pair in local_owner:
+                        matches.add(local_owner[pair])
+                if len(matches) > 1:
+                    self.report.rejected += 1
+                    self.report.errors.append({"row": row.number, "field": "row", "code": "row.ambiguous_match"})
+                    continue
+                flags = contact_flags(row.profile, self.region)
+                for flag in flags:
+                    self.report.warnings.append({"row": row.number, **flag})
+                if flags:
+                    self.report.flagged += 1
+                if not matches:
+                    subject_id = new_id("sub")
+                    pending[subject_id] = {
+                        "profile": row.profile,
+                        "kind": row.kind,
+                        "source": row.source,
+                        "created": row.created_at,
+                    }
+                    self.report.imported += 1
+                    for pair in pairs:
+                        local_owner[pair] = subject_id
+                    continue
+                target = matches.pop()
+                if target in pending:
+                    pending[target]["profile"] = merge_into(pending[target]["profile"], row.profile)
+                    self.report.updated += 1
+                    continue
+                before = updated_profiles.get(target) or profile_of(existing[target])
+                after = merge_into(before, row.profile)
+                if after == before:
+                    self.report.unchanged += 1
+                else:
+                    updated_profiles[target] = after
+                    self.report.updated += 1
+                for pair in pairs:
+                    local_owner.setdefault(pair, target)
+            if not self.dry_run:
+                self._write(pending, updated_profiles, existing)
+                svc.audit.record(
+                    self.actor,
+                    AuditAction.SUBJECT_IMPORT,
+                    self.report.run_id,
+                    details={"created": sorted(pending), "updated": sorted(updated_profiles), "rows": len(batch)},
+                )
+        if self.progress:
+            self.progress(len(batch))
+
+    def _write(
+        self, pending: dict[str, dict[str, Any]], updated: dict[str, dict[str, Any]], existing: dict[str, Subject]
+    ) -> None:
+        svc = self.svc
+        now = svc.clock.now()
+        keys, subjects, indexes = [], [], []
+        for subject_id in pending:
+            keys.append({**svc.keyring.new_key(subject_id), "created_at": now})
+        if keys:
+            DataKey.insert_many(keys).execute()
+        for subject_id, item in pending.items():
+            pii, extra = split_profile(item["profile"])
+            subjects.append(
+                {
+                    "id": subject_id,
+                    "kind": item["kind"],
+                    "source": item["source"],
+                    "created_at": item["created"] or now,
+                    "updated_at": now,
+                    "flags": json.dumps(contact_flags(item["profile"], self.region)),
+                    "pii": Subject.sealed(Subject.pii, subject_id, subject_id, pii),
+                    "extra": Subject.sealed(Subject.extra, subject_id, subject_id, extra),
+                }
+            )
+            indexes += index_rows(svc.indexer, subject_id, item["profile"])
+        for start in range(0, len(subjects), 200):
+            Subject.insert_many(subjects[start : start + 200]).execute()
+        for subject_id, profile in updated.items():
+            subject = existing[subject_id]
+            pii, extra = split_profile(profile)
+            subject.pii, subject.extra = pii, extra
+            subject.flags = json.dumps(contact_flags(profile, self.region))
+            subject.updated_at = now
+            subject.save()
+            BlindIndex.delete().where(BlindIndex.subject_id == subject_id).execute()
+            indexes += index_rows(svc.indexer, subject_id, profile)
+        for start in range(0, len(indexes), 300):
+            BlindIndex.insert_many(indexes[start : start + 300]).execute()
+
+
+def import_file(
+    svc,
+    actor: Actor,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a CSV or JSON file of contacts."""
+    path = Path(path)
+    if not path.is_file():
+        raise Invalid(f"file {path.name} not found", errors=[{"field": "FILE", "code": "file.missing"}])
+    try:
+        rows: Iterator[dict[str, Any]] = read_rows(path, fmt)
+        importer = Importer(svc, actor, source=source or path.stem, dry_run=dry_run, progress=progress)
+        return importer.run(rows)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(
+            f"{path.name} cannot be read: {type(exc).__name__}: {str(exc)[:80]}",
+            errors=[{"field": "FILE", "code": "file.unreadable"}],
+        ) from None

@@ -1,0 +1,127 @@
+"""The service container: everything a service function needs, built from Settings by a factory."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance import logs
+from compliance.actor import Actor
+from compliance.audit import AuditLog
+from compliance.clock import Clock
+from compliance.crypto.blind_index import BlindIndexer
+from compliance.crypto.keys import KeyProvider, KeyUnavailable, open_key_provider
+from compliance.errors import SetupError
+from compliance.policies import Policies, PolicyError, load_policies
+from compliance.settings import Settings
+from compliance.store import migrations
+from compliance.store.db import database, is_postgres, open_database
+from compliance.store.keyring import Keyring
+
+
+@dataclass
+class Services:
+    """One instance's settings, database, keys, policies and seams (clock, mailer)."""
+
+    settings: Settings
+    db: Any
+    keys: KeyProvider
+    keyring: Keyring
+    indexer: BlindIndexer
+    policies: Policies
+    clock: Clock
+    audit: AuditLog
+    mailer: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def transaction(self):
+        """A write transaction: IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain on PostgreSQL."""
+        if is_postgres(self.db):
+            return self.db.atomic()
+        if self.db.in_transaction():
+            return self.db.atomic()
+        return self.db.atomic("IMMEDIATE")
+
+    def local_actor(self) -> Actor:
+        """The principal the CLI acts as: a registered principal of that name, else local:<name> with local_role."""
+        from compliance.principals import principal_actor
+
+        registered = principal_actor(self, self.settings.local_principal)
+        if registered is not None:
+            return registered
+        role = self.policies.role(self.settings.local_role)
+        return Actor(
+            principal_id=f"local:{self.settings.local_principal}",
+            name=self.settings.local_principal,
+            role=role.name,
+            scopes=role.scopes,
+            channel="cli",
+        )
+
+    def system_actor(self, job: str) -> Actor:
+        """The scheduler acting on behalf of a job (admin scopes, audited as system:<job>)."""
+        role = self.policies.role("admin")
+        return Actor(f"system:{job}", job, role.name, role.scopes, channel="system")
+
+    def refresh_indexer(self) -> None:
+        """Rebuild the blind indexer after index keys changed."""
+        self.indexer = BlindIndexer(self.keys.index_keys(), self.keys.active_index, self.policies.default_region)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with contextlib.suppress(Exception):
+            if not self.db.is_closed():
+                self.db.close()
+
+
+def connect(settings: Settings):
+    """Open and bind the database named by the settings."""
+    db = open_database(settings.database_url)
+    previous = database.obj
+    if previous is not None and not previous.is_closed():
+        previous.close()  # one bound database per process: the proxy is what the models use
+    database.initialize(db)
+    db.connect(reuse_if_open=True)
+    return db
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    mailer: Any = None,
+    check_schema: bool = True,
+) -> Services:
+    """Open keys, policies and the database for an instance; raise SetupError with a clear message."""
+    try:
+        keys = open_key_provider(settings.key_file, settings.master_key)
+    except KeyUnavailable as exc:
+        raise SetupError(str(exc)) from None
+    try:
+        policies = load_policies(settings.policies_dir)
+    except PolicyError as exc:
+        raise SetupError(f"policy error: {exc}") from None
+    logs.configure(settings.log_file)
+    db = connect(settings)
+    if check_schema and migrations.pending(db):
+        raise SetupError("the database schema is not up to date; run `consentry migrate` (or `consentry init`)")
+    keyring = Keyring(keys)
+    db.keyring = keyring
+    clock = clock or Clock()
+    if mailer is None:
+        from compliance.mailer import OutboxMailer
+
+        mailer = OutboxMailer(settings.outbox_dir)
+    indexer = BlindIndexer(keys.index_keys(), keys.active_index, policies.default_region)
+    return Services(
+        settings=settings,
+        db=db,
+        keys=keys,
+        keyring=keyring,
+        indexer=indexer,
+        policies=policies,
+        clock=clock,
+        audit=AuditLog(db, keys.audit_key(), clock),
+        mailer=mailer,
+    )

@@ -1,0 +1,95 @@
+"""Canonical forms of identifiers used for exact matching (blind indexes, suppression).
+
+These forms are deliberately conservative: two inputs map to the same key only when they
+are unambiguously the same identifier. Fuzzy equivalence belongs to the duplicate scorer.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+
+
+def email_key(value: str | None) -> str | None:
+    """Return the exact-match form of an email (trimmed, NFC, lower-cased) or None if empty."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip().strip("<>").strip()
+    if not text:
+        return None
+    return text.lower()
+
+
+def phone_key(value: str | None, default_region: str = "RU") -> str | None:
+    """Return the phone in E.164 or None when it cannot be parsed as a possible number."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    # Russian trunk prefix "8" written without a plus ("89123456789") is the national form of +7.
+    if default_region.upper() == "RU" and not text.startswith("+") and len(digits) == 11 and digits[0] == "8":
+        text = digits[1:]
+    try:
+        number = phonenumbers.parse(text, default_region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def external_key(value: str | None) -> str | None:
+    """Return the exact-match form of an external or channel id (trimmed, NFC, case kept)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text or None
+
+
+def channel_key(channel: str, value: str | None) -> str | None:
+    """Return the exact-match form of a messenger handle: leading @ removed, lower-cased."""
+    text = external_key(value)
+    if text is None:
+        return None
+    if channel in {"telegram", "instagram", "vk"}:
+        text = text.lstrip("@").lower()
+    elif channel in {"whatsapp", "viber"}:
+        return phone_key(text) or text
+    return text or None
+
+
+def email_problem(value: str | None) -> str | None:
+    """An issue code when an email is not syntactically valid (no network lookups), else None."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return "email.syntax"
+    return None
+
+
+def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
+    """E.164 form of a phone number that is valid for its country, else None."""
+    e164 = phone_key(value, default_region)
+    if e164 is None:
+        return None
+    return e164 if phonenumbers.is_valid_number(phonenumbers.parse(e164)) else None
+
+
+def phone_problem(value: str | None, default_region: str = "RU") -> str | None:
+    """An issue code when a phone number cannot be dialled as written, else None."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if phone_key(text, default_region) is None:
+        return "phone.not_possible"
+    if valid_phone(text, default_region) is None:
+        return "phone.invalid"
+    return None

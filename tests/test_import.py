@@ -1,0 +1,166 @@
+"""Import: bad rows reported and good rows landed, idempotent re-runs, aliases, dry run, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from compliance.importer import import_file
+from compliance.store.models import BlindIndex, Subject
+from compliance.subjects import lookup, profile_of, read
+from tests.conftest import write_csv
+
+HEADER = ["external_id", "first_name", "last_name", "email", "phone", "birth_date", "city", "kind"]
+
+
+def test_bad_rows_reported_good_rows_land(svc, admin, tmp_path):
+    path = write_csv(
+        tmp_path / "c.csv",
+        HEADER,
+        [
+            ["c1", "Иван", "Петров", "ivan@example.ru", "+79120000001", "1980-01-02", "Москва", "person"],
+            ["", "", "", "", "", "", "Москва", ""],  # no identifier -> rejected
+            ["c3", "Anna", "Smith", "not-an-email", "123", "", "London", ""],  # lands, flagged
+            ["c4", "Олег", "Сидоров", "", "", "", "", "alien"],  # unknown kind -> rejected
+        ],
+    )
+    report = import_file(svc, admin, path)
+    data = report.as_dict()
+    assert (data["imported"], data["rejected"], data["updated"]) == (2, 2, 0)
+    assert {"row": 2, "field": "row", "code": "row.no_identifier"} in data["errors"]
+    assert {"row": 4, "field": "kind", "code": "kind.unknown"} in data["errors"]
+    assert {"row": 3, "field": "email", "code": "email.syntax"} in data["warnings"] or any(
+        w["row"] == 3 and w["field"] == "email" for w in data["warnings"]
+    )
+    assert data["flagged"] == 1
+    # No error or warning carries a value from the file.
+    blob = json.dumps(data, ensure_ascii=False)
+    for value in ("not-an-email", "Сидоров", "alien", "Anna"):
+        assert value not in blob
+    flagged = Subject.get_by_id(lookup(svc, admin, external_id="c3")[0])
+    assert {"field": "email", "code": "email.syntax"} in json.loads(flagged.flags) or json.loads(flagged.flags)
+
+
+def test_reimport_is_idempotent(svc, admin, tmp_path):
+    rows = [[f"c{i}", f"Имя{i}", "Иванов", f"user{i}@example.com", f"+7912000{i:04d}", "", "", ""] for i in range(30)]
+    path = write_csv(tmp_path / "c.csv", HEADER, rows)
+    first = import_file(svc, admin, path).as_dict()
+    second = import_file(svc, admin, path).as_dict()
+    assert first["imported"] == 30 and second["imported"] == 0
+    assert second["unchanged"] == 30 and second["updated"] == 0
+    assert Subject.select().count() == 30
+
+
+def test_duplicate_rows_within_one_file_make_one_subject(svc, admin, tmp_path):
+    path = write_csv(
+        tmp_path / "c.csv",
+        HEADER,
+        [
+            ["", "Иван", "Петров", "ivan@example.ru", "", "", "", ""],
+            ["", "", "", "IVAN@example.ru ", "+79120000001", "", "", ""],
+        ],
+    )
+    data = import_file(svc, admin, path).as_dict()
+    assert data["imported"] == 1 and data["updated"] == 1
+    subject = Subject.get()
+    assert profile_of(subject)["phones"] == ["+79120000001"]
+
+
+def test_row_pointing_at_two_subjects_is_reported(svc, admin, tmp_path):
+    path = write_csv(
+        tmp_path / "a.csv",
+        HEADER,
+        [
+            ["a", "", "", "one@example.com", "", "", "", ""],
+            ["b", "", "", "", "+79120000002", "", "", ""],
+        ],
+    )
+    import_file(svc, admin, path)
+    both = write_csv(tmp_path / "b.csv", HEADER, [["", "", "", "one@example.com", "+79120000002", "", "", ""]])
+    data = import_file(svc, admin, both).as_dict()
+    assert data["errors"] == [{"row": 1, "field": "row", "code": "row.ambiguous_match"}]
+    assert Subject.select().count() == 2
+
+
+def test_russian_and_ukrainian_headers(svc, admin, tmp_path):
+    path = tmp_path / "ru.csv"
+    path.write_text(
+        "ФИО;Телефон;Email;Дата рождения;Город;Компания;Должность;Хобби\n"
+        "Петров Александр Иванович;8 912 345-67-89;a.petrov@mail.ru;07.03.1985;Москва;ООО Ромашка;менеджер;рыбалка\n",
+        encoding="utf-8",
+    )
+    uk = tmp_path / "uk.csv"
+    uk.write_text("Прізвище,Ім'я,Телефон,Місто\nШевченко,Тарас,+380501234567,Київ\n", encoding="utf-8")
+    assert import_file(svc, admin, path).as_dict()["imported"] == 1
+    assert import_file(svc, admin, uk).as_dict()["imported"] == 1
+    [sid] = lookup(svc, admin, email="A.Petrov@mail.ru")
+    profile = read(svc, admin, sid)["profile"]
+    assert (profile["last_name"], profile["first_name"], profile["middle_name"]) == ("Петров", "Александр", "Иванович")
+    assert profile["company"] == "ООО Ромашка" and profile["notes"] == "рыбалка"
+    [uid] = lookup(svc, admin, phone="+380 50 123 45 67")
+    assert read(svc, admin, uid)["profile"]["last_name"] == "Шевченко"
+
+
+def test_json_array_and_json_lines(svc, admin, tmp_path):
+    array = tmp_path / "a.json"
+    array.write_text(json.dumps([{"email": f"j{i}@example.com", "name": f"J {i}"} for i in range(50)]))
+    lines = tmp_path / "b.jsonl"
+    lines.write_text('{"email": "l1@example.com"}\n{broken\n{"phone": "+79120000009"}\n')
+    assert import_file(svc, admin, array).as_dict()["imported"] == 50
+    data = import_file(svc, admin, lines, fmt="json").as_dict()
+    assert data["imported"] == 2
+    assert data["errors"] == [{"row": 2, "field": "row", "code": "row.json"}]
+
+
+def test_dry_run_writes_nothing(svc, admin, tmp_path):
+    path = write_csv(tmp_path / "c.csv", HEADER, [["c1", "A", "B", "a@example.com", "", "", "", ""]])
+    data = import_file(svc, admin, path, dry_run=True).as_dict()
+    assert data["imported"] == 1 and data["dry_run"]
+    assert Subject.select().count() == 0 and BlindIndex.select().count() == 0
+
+
+def test_steward_may_import_analyst_may_not(svc, tmp_path):
+    from compliance.errors import Forbidden
+    from tests.conftest import actor_with_role
+
+    path = write_csv(tmp_path / "c.csv", HEADER, [["c1", "A", "B", "a@example.com", "", "", "", ""]])
+    assert import_file(svc, actor_with_role(svc, "steward"), path).imported == 1
+    with pytest.raises(Forbidden):
+        import_file(svc, actor_with_role(svc, "analyst"), path)
+
+
+def test_sigkill_mid_import_then_rerun_leaves_each_row_once(svc, settings, tmp_path):
+    n = 5000
+    rows = [[f"k{i}", f"Имя{i}", "Кузнецов", f"kill{i}@example.com", "", "", "", ""] for i in range(n)]
+    path = write_csv(tmp_path / "big.csv", HEADER, rows)
+    env = {
+        **os.environ,
+        "CONSENTRY_HOME": str(settings.home),
+        "CONSENTRY_DATABASE_URL": settings.database_url,
+        "CONSENTRY_IMPORT_BATCH_SIZE": "100",
+    }
+    env.pop("CONSENTRY_MASTER_KEY", None)
+    cmd = [sys.executable, "-m", "cli", "import", str(path), "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if Subject.select().count() >= 300:  # a few batches are committed: kill it mid-way
+            break
+        time.sleep(0.05)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = Subject.select().count()
+    assert proc.returncode == -signal.SIGKILL, "the import finished before it could be killed"
+    assert 0 < partial < n
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert Subject.select().count() == n
+    # Every external id is indexed exactly once.
+    assert BlindIndex.select().where(BlindIndex.kind == "external").count() == n

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from api import pagination, schemas
 from api.routing import Operation, ScopedBlueprint, current_actor
@@ -33,7 +33,13 @@ def _svc():
 def create_subject(body):
     kind = body.pop("kind", "person")
     source = body.pop("source", None)
-    subject_id, created = subjects.upsert(_svc(), current_actor(), body, kind=kind, source=source)
+    svc, actor = _svc(), current_actor()
+    subject_id, created = subjects.upsert(svc, actor, body, kind=kind, source=source)
+    if request.headers.get("Sec-GPC", "").strip() == "1" and actor.can("consent:write"):
+        # A call that identifies a person and carries GPC records a sale/sharing opt-out, asking nothing more.
+        from compliance import consent
+
+        consent.gpc_opt_out(svc, actor, consent.resolve(svc, subject_id))
     return jsonify(schemas.UpsertResult().dump({"id": subject_id, "created": created})), 201 if created else 200
 
 

@@ -225,16 +225,17 @@ class Importer:
         with svc.transaction():
             owners: dict[tuple[str, bytes], set[str]] = {}
             suppressed: set[tuple[str, bytes]] = set()
+            marketing: set[tuple[str, bytes]] = set()  # objection tombstones: the row lands, marketing is off
             for start in range(0, len(digest_list), 900):
                 chunk = digest_list[start : start + 900]
                 for hit in BlindIndex.select(BlindIndex.kind, BlindIndex.digest, BlindIndex.subject_id).where(
                     BlindIndex.digest.in_(chunk)
                 ):
                     owners.setdefault((hit.kind, bytes(hit.digest)), set()).add(hit.subject_id)
-                for hit in Suppression.select(Suppression.kind, Suppression.digest).where(
-                    Suppression.digest.in_(chunk) & (Suppression.scope == "all")
+                for hit in Suppression.select(Suppression.kind, Suppression.digest, Suppression.scope).where(
+                    Suppression.digest.in_(chunk)
                 ):
-                    suppressed.add((hit.kind, bytes(hit.digest)))
+                    (suppressed if hit.scope == "all" else marketing).add((hit.kind, bytes(hit.digest)))
             existing_ids = {sid for ids in owners.values() for sid in ids}
             existing: dict[str, Subject] = {}
             if existing_ids:
@@ -244,6 +245,7 @@ class Importer:
             pending: dict[str, dict[str, Any]] = {}  # new subject id -> {profile, kind, source, created}
             local_owner: dict[tuple[str, bytes], str] = {}
             updated_profiles: dict[str, dict[str, Any]] = {}
+            flag_marketing: set[str] = set()
             for row, pairs in zip(batch, row_digests, strict=True):
                 if any(p in suppressed for p in pairs):
                     self.report.suppressed += 1
@@ -270,6 +272,8 @@ class Importer:
                         "kind": row.kind,
                         "source": row.source,
                         "created": row.created_at,
+                        "flags": flags,
+                        "marketing_suppressed": any(p in marketing for p in pairs),
                     }
                     self.report.imported += 1
                     for pair in pairs:
@@ -277,9 +281,14 @@ class Importer:
                     continue
                 target = matches.pop()
                 if target in pending:
-                    pending[target]["profile"] = merge_into(pending[target]["profile"], row.profile)
+                    item = pending[target]
+                    item["profile"] = merge_into(item["profile"], row.profile)
+                    item["flags"] = None  # recomputed on write for the merged profile
+                    item["marketing_suppressed"] |= any(p in marketing for p in pairs)
                     self.report.updated += 1
                     continue
+                if any(p in marketing for p in pairs):
+                    flag_marketing.add(target)
                 before = updated_profiles.get(target) or profile_of(existing[target])
                 after = merge_into(before, row.profile)
                 if after == before:
@@ -291,6 +300,8 @@ class Importer:
                     local_owner.setdefault(pair, target)
             if not self.dry_run:
                 self._write(pending, updated_profiles, existing)
+                if flag_marketing:
+                    Subject.update(marketing_suppressed=True).where(Subject.id.in_(sorted(flag_marketing))).execute()
                 svc.audit.record(
                     self.actor,
                     AuditAction.SUBJECT_IMPORT,
@@ -319,7 +330,10 @@ class Importer:
                     "source": item["source"],
                     "created_at": item["created"] or now,
                     "updated_at": now,
-                    "flags": json.dumps(contact_flags(item["profile"], self.region)),
+                    "flags": json.dumps(
+                        item["flags"] if item["flags"] is not None else contact_flags(item["profile"], self.region)
+                    ),
+                    "marketing_suppressed": item["marketing_suppressed"],
                     "pii": Subject.sealed(Subject.pii, subject_id, subject_id, pii),
                     "extra": Subject.sealed(Subject.extra, subject_id, subject_id, extra),
                 }

@@ -265,7 +265,8 @@ def upsert(
             errors=[{"field": "profile", "code": "row.no_identifier"}],
         )
     pairs = identifiers(profile)
-    if suppressed_scope(svc, pairs) == "all":
+    scope = suppressed_scope(svc, pairs)
+    if scope == "all":
         svc.audit.record(actor, AuditAction.SUBJECT_CREATE, "", outcome="denied", details={"reason": "suppressed"})
         raise Suppressed("this person was erased and asked not to be added again")
     with svc.transaction():
@@ -285,12 +286,21 @@ def upsert(
             subject.updated_at = now
             if source and not subject.source:
                 subject.source = source
+            if scope == "marketing":
+                subject.marketing_suppressed = True  # an identifier is on the objection list
             write_subject(svc, subject, profile)
             svc.audit.record(actor, AuditAction.SUBJECT_UPDATE, subject.id)
             return subject.id, False
         subject_id = new_id("sub")
         DataKey.insert(**svc.keyring.new_key(subject_id), created_at=now).execute()
-        subject = Subject(id=subject_id, kind=kind, source=source, created_at=now, updated_at=now)
+        subject = Subject(
+            id=subject_id,
+            kind=kind,
+            source=source,
+            created_at=now,
+            updated_at=now,
+            marketing_suppressed=scope == "marketing",
+        )
         write_subject_new(svc, subject, profile)
         svc.audit.record(actor, AuditAction.SUBJECT_CREATE, subject_id)
         return subject_id, True

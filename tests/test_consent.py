@@ -318,3 +318,23 @@ def test_add_months_clamps():
     assert add_months(datetime(2028, 1, 31), 1) == datetime(2028, 2, 29)
     assert add_months(datetime(2026, 11, 30), 24) == datetime(2028, 11, 30)
     assert add_months(datetime(2026, 12, 15), 1) - datetime(2026, 12, 15) == timedelta(days=31)
+
+
+def test_gpc_on_subject_upsert_and_objection_tombstone_on_import(svc, admin, client, keys, tmp_path):
+    from compliance.importer import import_file
+    from tests.api_helpers import auth
+    from tests.conftest import write_csv
+
+    response = client.post(
+        "/v1/subjects", headers={**auth(keys["app"]), "Sec-GPC": "1"}, json={"email": "gpc@example.com"}
+    )
+    sid = response.get_json()["id"]
+    assert consent.check(svc, admin, purpose="sale_sharing", subject=sid)["state"] == "withdrawn"
+    # An objecting person, re-imported under another record: lands, but marketing answers suppressed.
+    objector, _ = upsert(svc, admin, {"email": "objector@example.com"})
+    consent.object_to_marketing(svc, admin, objector)
+    path = write_csv(tmp_path / "again.csv", ["email", "first_name"], [["OBJECTOR@example.com ", "Again"]])
+    report = import_file(svc, admin, path).as_dict()
+    assert report["rejected"] == 0 and report["suppressed"] == 0
+    assert consent.check(svc, admin, purpose="sms_marketing", email="objector@example.com")["state"] == "suppressed"
+    assert Subject.get_by_id(objector).marketing_suppressed is True

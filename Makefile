@@ -16,7 +16,6 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	@test -f instance/keys.json || $(BIN)/consentry init
-	@$(BIN)/consentry jobs --help >/dev/null 2>&1 || true
 	@test -f instance/.demo-loaded || { $(BIN)/consentry demo --customers 2000 --seed 7 && touch instance/.demo-loaded; }
 	$(BIN)/consentry serve --host 127.0.0.1 --port 8000
 

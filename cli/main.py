@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
-import sys
-
 import click
 
 from compliance.errors import ConsentryError
 from compliance.settings import Settings, SettingsError
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+
+def _mark_json(ctx: click.Context, _param, value: bool) -> bool:
+    if value:
+        ctx.meta["consentry.json"] = True  # meta is shared by every context of one invocation
+    return value
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, callback=_mark_json, help="Print one JSON document on stdout."
+)
 
 
 class App:
@@ -47,7 +54,7 @@ class ConsentryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ConsentryError as exc:
-            as_json = "--json" in sys.argv
+            as_json = bool(ctx.meta.get("consentry.json"))
             if as_json:
                 click.echo(
                     json.dumps(

@@ -32,7 +32,7 @@ from compliance.subjects import (
     profile_of,
     split_profile,
 )
-from compliance.tabular import canonical_header, is_bad_line, read_rows
+from compliance.tabular import canonical_header, csv_headers, is_bad_line, read_rows
 from hygiene.fullname import split_full_name
 
 TEXT_FIELDS = (
@@ -369,6 +369,13 @@ def import_file(
     if not path.is_file():
         raise Invalid(f"file {path.name} not found", errors=[{"field": "FILE", "code": "file.missing"}])
     try:
+        if (fmt or path.suffix.lstrip(".")).lower() in ("csv", "tsv", "txt"):
+            headers = csv_headers(path)
+            if headers and not any(canonical_header(h or "") for h in headers):
+                raise Invalid(
+                    f"{path.name}: none of the columns is recognised (expected e.g. email, phone, ФИО, Телефон)",
+                    errors=[{"field": "header", "code": "file.no_known_columns"}],
+                )
         rows: Iterator[dict[str, Any]] = read_rows(path, fmt)
         importer = Importer(svc, actor, source=source or path.stem, dry_run=dry_run, progress=progress)
         return importer.run(rows)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from peewee import fn
+from peewee import Case, fn
 
 from compliance.actor import Actor
 from compliance.store.models import Purchase, Subject
@@ -43,7 +43,7 @@ def subject_stats(svc) -> dict[str, Stats]:
             fn.COUNT(Purchase.id).alias("n"),
             fn.SUM(Purchase.amount).alias("total"),
             fn.MAX(Purchase.purchased_at).alias("last"),
-            fn.SUM(fn.CASE(None, [((Purchase.purchased_at >= year_ago), 1)], 0)).alias("n12"),
+            fn.SUM(Case(None, [((Purchase.purchased_at >= year_ago), 1)], 0)).alias("n12"),
         )
         .where((Purchase.status == "paid") & Purchase.subject.is_null(False))
         .group_by(Purchase.subject, Purchase.currency)

@@ -157,6 +157,20 @@ def map_headers(headers: list[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, unknown
 
 
+def csv_headers(path: Path) -> list[str]:
+    """The header row of a CSV file (empty for an empty file)."""
+    rows = read_csv(path)
+    try:
+        first = next(rows)
+    except StopIteration:
+        with Path(path).open("r", encoding="utf-8-sig", newline="") as fh:
+            line = fh.readline()
+        return [h.strip() for h in re.split(r"[,;\t]", line) if h.strip()]
+    finally:
+        rows.close()
+    return list(first.keys())
+
+
 def read_csv(path: Path) -> Iterator[dict[str, Any]]:
     """Yield rows of a CSV file one at a time (UTF-8 with or without BOM; comma, semicolon or tab)."""
     with Path(path).open("r", encoding="utf-8-sig", newline="") as fh:

@@ -77,7 +77,7 @@ class AuditLog:
         action = audit_chain.AuditAction(action).value
         actor_id = actor.principal_id if isinstance(actor, Actor) else str(actor)
         req = request_id or (actor.request_id if isinstance(actor, Actor) else "")
-        with self.db.atomic():
+        with self._transaction():
             if is_postgres(self.db):
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
             last = AuditEntry.select(AuditEntry.seq, AuditEntry.chain).order_by(AuditEntry.seq.desc()).first()
@@ -107,6 +107,13 @@ class AuditLog:
                 mac=mac,
             ).execute()
         return seq
+
+    def _transaction(self):
+        # On SQLite a deferred transaction that reads the head and then writes can fail at once with
+        # "database is locked" when two appends race; IMMEDIATE takes the write lock first and waits.
+        if is_postgres(self.db) or self.db.in_transaction():
+            return self.db.atomic()
+        return self.db.atomic("IMMEDIATE")
 
     def entries(self, after: int = 0, batch: int = 1000) -> Iterator[dict[str, Any]]:
         """Every entry after a seq, in order, read in batches."""

@@ -102,3 +102,31 @@ def test_export_is_json_lines_and_audited(logged, admin, tmp_path):
     assert data["entries"] == len(lines) == 12
     assert lines[0]["seq"] == 1 and len(lines[0]["chain"]) == 64
     assert logged.audit.tail(1)[0]["action"] == "audit.export"
+
+
+def test_concurrent_appends_never_fork_the_chain(svc, admin):
+    import threading
+
+    from compliance.audit_chain import AuditAction
+
+    errors = []
+
+    def worker(n):
+        try:
+            svc.db.connect(reuse_if_open=True)
+            for _ in range(15):
+                svc.audit.record(admin, AuditAction.SUBJECT_READ, f"sub_thread{n}")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(type(exc).__name__)
+        finally:
+            svc.db.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    svc.db.connect(reuse_if_open=True)
+    assert errors == []
+    result = svc.audit.verify()
+    assert result["ok"] and result["entries"] == 60

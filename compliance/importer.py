@@ -18,6 +18,7 @@ from compliance.audit_chain import AuditAction
 from compliance.clock import parse_iso
 from compliance.errors import Invalid
 from compliance.ids import new_id
+from compliance.store.bulk import insert_rows
 from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
 from compliance.subjects import (
     CHANNELS,
@@ -319,8 +320,7 @@ class Importer:
         keys, subjects, indexes = [], [], []
         for subject_id in pending:
             keys.append({**svc.keyring.new_key(subject_id), "created_at": now})
-        if keys:
-            DataKey.insert_many(keys).execute()
+        insert_rows(DataKey, keys)
         for subject_id, item in pending.items():
             pii, extra = split_profile(item["profile"])
             subjects.append(
@@ -339,8 +339,7 @@ class Importer:
                 }
             )
             indexes += index_rows(svc.indexer, subject_id, item["profile"])
-        for start in range(0, len(subjects), 200):
-            Subject.insert_many(subjects[start : start + 200]).execute()
+        insert_rows(Subject, subjects)
         for subject_id, profile in updated.items():
             subject = existing[subject_id]
             pii, extra = split_profile(profile)
@@ -350,8 +349,7 @@ class Importer:
             subject.save()
             BlindIndex.delete().where(BlindIndex.subject_id == subject_id).execute()
             indexes += index_rows(svc.indexer, subject_id, profile)
-        for start in range(0, len(indexes), 300):
-            BlindIndex.insert_many(indexes[start : start + 300]).execute()
+        insert_rows(BlindIndex, indexes)
 
 
 def import_file(

@@ -7,6 +7,7 @@ are unambiguously the same identifier. Fuzzy equivalence belongs to the duplicat
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 
@@ -25,7 +26,14 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
     """Return the phone in E.164 or None when it cannot be parsed as a possible number."""
     if value is None:
         return None
-    text = str(value).strip()
+    return _phone_key(str(value), default_region)
+
+
+# Parsing is the costly part of an import row and the same number is parsed for the index, the flags and
+# the stored form: remember recent answers (pure function of its arguments).
+@lru_cache(maxsize=65536)
+def _phone_key(value: str, default_region: str) -> str | None:
+    text = value.strip()
     if not text:
         return None
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -80,7 +88,12 @@ def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
     e164 = phone_key(value, default_region)
     if e164 is None:
         return None
-    return e164 if phonenumbers.is_valid_number(phonenumbers.parse(e164)) else None
+    return e164 if _is_valid_e164(e164) else None
+
+
+@lru_cache(maxsize=65536)
+def _is_valid_e164(e164: str) -> bool:
+    return phonenumbers.is_valid_number(phonenumbers.parse(e164))
 
 
 def phone_problem(value: str | None, default_region: str = "RU") -> str | None:

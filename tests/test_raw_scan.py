@@ -1,0 +1,55 @@
+"""Raw scan: after importing demo records, no email, phone or surname is readable in the database files or logs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from compliance.demo.generator import generate, write_rows_csv
+
+from hygiene.identifiers import phone_key
+
+
+def _needles(rows: list[dict]) -> set[bytes]:
+    values: set[str] = set()
+    for row in rows:
+        for key in ("email", "last_name"):
+            value = (row.get(key) or "").strip()
+            if len(value) >= 5:
+                values.add(value)
+                values.add(value.lower())
+        phone = phone_key(row.get("phone"), "RU")
+        if phone:
+            values.add(phone)
+            values.add(phone.lstrip("+"))
+    return {v.encode("utf-8") for v in values}
+
+
+@pytest.mark.slow
+def test_sqlite_file_wal_and_logs_hold_no_plaintext(tmp_path):
+    home = tmp_path / "instance"
+    env = {**os.environ, "CONSENTRY_HOME": str(home), "CONSENTRY_DATABASE_URL": f"sqlite:///{home / 'c.db'}"}
+    env.pop("CONSENTRY_MASTER_KEY", None)
+    base = generate(3000, seed=11)
+    csv_path = tmp_path / "demo.csv"
+    write_rows_csv(base.rows, csv_path)
+    run = [sys.executable, "-m", "cli"]
+    outputs = []
+    for args in (["init"], ["import", str(csv_path), "--json"], ["subjects", "segments"]):
+        done = subprocess.run(run + args, env=env, capture_output=True, timeout=600)
+        assert done.returncode == 0, done.stderr.decode()
+        outputs.append(done.stderr)
+    # The import's JSON output is for the operator; it must still carry no values.
+    outputs.append(
+        subprocess.run(run + ["import", str(csv_path), "--json"], env=env, capture_output=True, timeout=600).stdout
+    )
+    files = [home / "c.db", home / "c.db-wal", home / "consentry.log"]
+    blobs = [Path(f).read_bytes() for f in files if Path(f).exists()] + outputs
+    assert (home / "c.db").exists()
+    needles = _needles(base.rows)
+    assert len(needles) > 3000
+    leaks = [n for n in needles if any(n in blob for blob in blobs)]
+    assert leaks == [], f"{len(leaks)} plaintext values found, e.g. a value of length {len(leaks[0])}"

@@ -63,6 +63,14 @@ HOBBIES = (
     "велоспорт",
     "театр",
 )
+SUMMARIES = (
+    "вопрос о доставке",
+    "возврат товара",
+    "question about an order",
+    "уточнение размера",
+    "жалоба на курьера",
+    "консультація",
+)
 CATEGORIES = ("electronics", "clothing", "home", "books", "beauty", "sport", "kids", "grocery")
 POSITIONS = {
     "ru": ("менеджер по закупкам", "директор", "бухгалтер", "инженер", "руководитель отдела"),

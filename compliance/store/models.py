@@ -96,7 +96,9 @@ class BlindIndex(BaseModel):
     key_version = IntegerField(index=True)
 
     class Meta:
-        indexes = ((("kind", "digest"), False),)
+        # The digest alone is selective (the kind is inside the HMAC message), and batch lookups of an
+        # import ask for digests of several kinds at once: index the digest first.
+        indexes = ((("digest", "kind"), False),)
 
 
 class Suppression(BaseModel):
@@ -111,7 +113,7 @@ class Suppression(BaseModel):
     created_at = DateTimeField()
 
     class Meta:
-        indexes = ((("kind", "digest"), False),)
+        indexes = ((("digest", "kind"), False),)
 
 
 class Purchase(BaseModel):

@@ -1,0 +1,129 @@
+"""Blocking: which record pairs are worth scoring.
+
+Each record gets several keys (email mailbox, phone, messenger id, phonetic name with birth date,
+postcode, city, company domain ...). Records sharing a key form a block; pairs within a block are
+candidates. Oversized blocks (an office switchboard, "Иванов" in Moscow) are split by the person's
+name tokens and skipped if still too large, so work grows roughly linearly with the number of records.
+
+For memory, keys are hashed into one sorted array of ints (hash bits | record index) instead of
+dicts of lists; pairs are collected as ints (i * n + j), sorted and de-duplicated.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import combinations
+from typing import Any
+
+from hygiene.score import FREE_MAIL_DOMAINS, Features, features
+
+DEFAULT_MAX_BLOCK_SIZE = 200
+
+
+def _name_tokens(f: Features) -> tuple[list[str], list[str]]:
+    """Blocking tokens for the given name and the surname: a canonical name when known, else phonetic."""
+    first = sorted(f.first_groups) if f.first_groups else ([f.phonetic_first] if f.phonetic_first else [])
+    if f.last_groups and not f.first_groups:
+        last = sorted(f.last_groups)  # first and last typed the wrong way round
+    else:
+        last = [f.phonetic_last] if f.phonetic_last else []
+    return first, last
+
+
+def block_keys(f: Features) -> list[str]:
+    """All blocking keys of one record (strings; hashed later)."""
+    keys: list[str] = [f"e|{c}" for c in f.email_canon]
+    for phone in f.phones:
+        keys.append(f"p|{phone}")
+        if len(phone) >= 11:
+            keys.append(f"q|{phone[-7:]}")  # same subscriber number typed with another country/area code
+    keys.extend(f"c|{channel}|{value}" for channel, value in f.channels)
+    first, last = _name_tokens(f)
+    for a in first:
+        for b in last:
+            x, y = sorted((a, b))
+            keys.append(f"n|{x}|{y}")
+    if f.birth:
+        year, month, day = f.birth
+        # Day and month in sorted order so a day/month swap lands in the same block; every name token
+        # gets a key so a changed surname or a swapped first/last still meets.
+        date_key = f"{year}{min(month, day):02d}{max(month, day):02d}"
+        keys.extend(f"b|{token}|{date_key}" for token in first + last)
+    # When no token is a known given name we cannot tell which one is the surname: key on both.
+    surnames = last[:1] + (first[:1] if not (f.first_groups or f.last_groups) else [])
+    for surname in surnames:
+        if f.postcode:
+            keys.append(f"lp|{surname}|{f.postcode}")
+        keys.extend(f"d|{domain}|{surname}" for domain in f.email_domains - FREE_MAIL_DOMAINS)
+    if f.city:
+        # Whole name + city: splits the huge blocks of common names ("Иван Иванов") that "n|" gives up on.
+        keys.extend(f"lc|{k[2:]}|{f.city}" for k in keys if k.startswith("n|"))
+    return keys
+
+
+def _sub_key(f: Features) -> str:
+    """Key used to split an oversized block: the person's name tokens, order-insensitive."""
+    first, last = _name_tokens(f)
+    return "|".join(sorted(first[:1] + last[:1]))
+
+
+def candidate_pairs_from_features(feats: Sequence[Features], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+                                  ) -> Iterator[tuple[int, int]]:
+    """Yield each candidate pair (i, j), i < j, exactly once, in increasing order."""
+    n = len(feats)
+    if n < 2:
+        return
+    index_bits = max(1, (n - 1).bit_length())
+    hash_mask = (1 << (63 - index_bits)) - 1
+    entries = array("q")
+    sub_keys = array("q")
+    for i, f in enumerate(feats):
+        sub = _sub_key(f)
+        sub_keys.append(hash(sub) if sub else 0)
+        for key in set(block_keys(f)):
+            entries.append(((hash(key) & hash_mask) << index_bits) | i)
+    ordered = sorted(entries)
+    del entries
+    index_mask = (1 << index_bits) - 1
+    pairs = array("q")
+    for block in _runs(ordered, index_bits, index_mask):
+        for group in _limit(block, sub_keys, max_block_size):
+            pairs.extend(i * n + j for i, j in combinations(group, 2))
+    del ordered
+    previous = -1
+    for code in sorted(pairs):
+        if code != previous:
+            previous = code
+            yield divmod(code, n)
+
+
+def _runs(ordered: list[int], index_bits: int, index_mask: int) -> Iterator[list[int]]:
+    """Record indexes sharing a key hash, each run in increasing index order; singletons skipped."""
+    start, total = 0, len(ordered)
+    while start < total:
+        key = ordered[start] >> index_bits
+        end = start + 1
+        while end < total and ordered[end] >> index_bits == key:
+            end += 1
+        if end - start > 1:
+            yield [code & index_mask for code in ordered[start:end]]
+        start = end
+
+
+def _limit(block: list[int], sub_keys: array, max_block_size: int) -> Iterable[list[int]]:
+    """The block itself when small enough; otherwise its sub-blocks by name that are small enough."""
+    if len(block) <= max_block_size:
+        return [block]
+    groups: dict[int, list[int]] = {}
+    for i in block:
+        if sub_keys[i]:
+            groups.setdefault(sub_keys[i], []).append(i)
+    return [g for g in groups.values() if 1 < len(g) <= max_block_size]
+
+
+def candidate_pairs(records: Sequence[Mapping[str, Any]], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+                    default_region: str = "RU") -> Iterator[tuple[int, int]]:
+    """Candidate pairs of record positions (i < j), each at most once, from plain records."""
+    feats = [features(r, default_region) for r in records]
+    return candidate_pairs_from_features(feats, max_block_size)

@@ -1,0 +1,1 @@
+"""Reference data for hygiene matching, kept as plain Python literals so it is reviewed like code."""

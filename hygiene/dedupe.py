@@ -1,0 +1,106 @@
+"""The duplicate-detection run: features -> blocking -> scoring -> decisions -> guarded clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from hygiene.blocking import candidate_pairs_from_features
+from hygiene.cluster import cluster
+from hygiene.score import DEFAULT_WEIGHTS, Features, PairScore, features, score_features
+
+DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType({
+    "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),
+    "weights": DEFAULT_WEIGHTS,
+    "max_block_size": 200,
+    "default_region": "RU",
+    "source_priority": (),
+    # A cluster member must score at least this against the cluster's core (chaining guard).
+    "cluster_lower_bound": 0.75,
+    "max_cluster_size": 50,
+    # Keep "distinct" pairs in the result (for --pairs output); turn off for very large runs.
+    "keep_distinct": True,
+})
+DECISIONS = ("merge", "review", "distinct")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """One scored candidate pair and its decision."""
+
+    a_id: Any
+    b_id: Any
+    score: float
+    decision: str
+    parts: dict[str, float] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DedupeResult:
+    """Every scored pair, the clusters to auto-merge (lists of ids) and the pairs for review."""
+
+    pairs: list[ScoredPair]
+    clusters: list[list[Any]]
+    review: list[ScoredPair]
+
+    def stats(self) -> dict[str, int]:
+        """Counts for reports: candidates scored, records auto-merged away, pairs to review."""
+        return {"candidates": len(self.pairs), "auto_merged": sum(len(c) - 1 for c in self.clusters),
+                "review": len(self.review)}
+
+
+def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
+    """DEFAULT_POLICY overlaid with `policy` (thresholds and weights merged key by key)."""
+    policy = policy or {}
+    merged = {**DEFAULT_POLICY, **policy}
+    merged["thresholds"] = {**DEFAULT_POLICY["thresholds"], **(policy.get("thresholds") or {})}
+    merged["weights"] = {**DEFAULT_POLICY["weights"], **(policy.get("weights") or {})}
+    if not 0.0 <= merged["thresholds"]["review"] <= merged["thresholds"]["merge"] <= 1.0:
+        raise ValueError("policy thresholds must satisfy 0 <= review <= merge <= 1")
+    return merged
+
+
+def decide(result: PairScore, fa: Features, fb: Features, thresholds: Mapping[str, float]) -> str:
+    """Decision for one pair: merge needs a strong shared identifier; restricted records never auto-merge."""
+    if result.total >= thresholds["merge"] and result.strong and not result.conflicts \
+            and not (fa.restricted or fb.restricted):
+        return "merge"
+    # Names alone (plus a city) do not make a candidate: namesakes are too common.
+    if result.total >= thresholds["review"] and (result.support or result.strong):
+        return "review"
+    return "distinct"
+
+
+def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | None = None) -> DedupeResult:
+    """Find duplicates among plain records under a policy (see DEFAULT_POLICY)."""
+    pol = resolve_policy(policy)
+    thresholds, weights = pol["thresholds"], pol["weights"]
+    feats = [features(r, pol["default_region"]) for r in records]
+    scored: dict[tuple[int, int], float] = {}
+    decisions: dict[tuple[int, int], tuple[PairScore, str]] = {}
+    for i, j in candidate_pairs_from_features(feats, pol["max_block_size"]):
+        result = score_features(feats[i], feats[j], weights)
+        scored[(i, j)] = result.total
+        decision = decide(result, feats[i], feats[j], thresholds)
+        if decision != "distinct" or pol["keep_distinct"]:
+            decisions[(i, j)] = (result, decision)
+
+    def pair_score(x: int, y: int) -> float:
+        key = (x, y) if x < y else (y, x)
+        if key not in scored:
+            scored[key] = score_features(feats[key[0]], feats[key[1]], weights).total
+        return scored[key]
+
+    edges = [(i, j, r.total) for (i, j), (r, d) in decisions.items() if d == "merge"]
+    grouped = cluster(edges, pair_score, pol["cluster_lower_bound"], max_cluster_size=pol["max_cluster_size"])
+    for i, j in grouped.rejected:
+        key = (i, j) if i < j else (j, i)
+        decisions[key] = (decisions[key][0], "review")
+
+    pairs = [ScoredPair(feats[i].id, feats[j].id, r.total, d, r.parts, r.conflicts)
+             for (i, j), (r, d) in decisions.items()]
+    clusters = [[feats[i].id for i in members] for members in grouped.clusters]
+    return DedupeResult(pairs, clusters, [p for p in pairs if p.decision == "review"])

@@ -111,8 +111,19 @@ def canonical_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return known, custom
 
 
-def row_profile(raw: dict[str, Any], region: str) -> tuple[dict[str, Any], str, str | None, list[dict[str, str]]]:
-    """Turn one raw row into (profile, kind, source, problems); problems name fields and codes only."""
+@dataclass
+class RowParts:
+    """One raw row, read: the profile, its kind, source and creation time, and problems (fields and codes)."""
+
+    profile: dict[str, Any]
+    kind: str
+    source: str | None
+    created_at: str | None
+    problems: list[dict[str, str]]
+
+
+def row_profile(raw: dict[str, Any], region: str) -> RowParts:
+    """Read one raw row; problems name fields and codes only, never values."""
     problems: list[dict[str, str]] = []
     row, custom = canonical_row(raw)
     profile = empty_profile()
@@ -150,7 +161,7 @@ def row_profile(raw: dict[str, Any], region: str) -> tuple[dict[str, Any], str, 
         problems.append({"field": "kind", "code": "kind.unknown"})
     if not has_identity(profile):
         problems.append({"field": "row", "code": "row.no_identifier"})
-    return profile, kind, text("source"), problems
+    return RowParts(profile, kind, text("source"), text("created_at"), problems)
 
 
 class Importer:
@@ -184,20 +195,19 @@ class Importer:
             if is_bad_line(raw) or not isinstance(raw, dict):
                 self._reject(number, "row", "row.json" if is_bad_line(raw) else "row.not_object")
                 continue
-            profile, kind, source, problems = row_profile(raw, self.region)
-            if problems:
-                for problem in problems:
+            parts = row_profile(raw, self.region)
+            if parts.problems:
+                for problem in parts.problems:
                     self.report.errors.append({"row": number, **problem})
                 self.report.rejected += 1
                 continue
             created = None
-            raw_created = canonical_row(raw)[0].get("created_at")
-            if raw_created:
+            if parts.created_at:
                 try:
-                    created = parse_iso(str(raw_created))
+                    created = parse_iso(parts.created_at)
                 except ValueError:
                     self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
-            batch.append(_Row(number, profile, kind, source or self.source, created))
+            batch.append(_Row(number, parts.profile, parts.kind, parts.source or self.source, created))
             if len(batch) >= self.batch_size:
                 self._flush(batch)
                 batch = []

@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,7 @@ def _fold(header: str) -> str:
 _LOOKUP = {_fold(alias): canon for canon, names in ALIASES.items() for alias in names}
 
 
+@lru_cache(maxsize=4096)
 def canonical_header(header: str) -> str | None:
     """The canonical column a header means, or None when it is not known."""
     return _LOOKUP.get(_fold(header))

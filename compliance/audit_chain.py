@@ -115,6 +115,7 @@ class AuditAction(StrEnum):
     HYGIENE_MERGE = "hygiene.merge"
     HYGIENE_UNMERGE = "hygiene.unmerge"
     HYGIENE_REJECT = "hygiene.reject"
+    HYGIENE_DEDUPE = "hygiene.dedupe"
     RETENTION_RUN = "retention.run"
     KEYS_ROTATE = "keys.rotate"
     KEYS_REINDEX = "keys.reindex"
@@ -164,6 +165,7 @@ DESCRIPTIONS: dict[str, str] = {
     "hygiene.merge": "Duplicate subjects were merged (with undo data); target is the surviving subject.",
     "hygiene.unmerge": "A merge was undone from its undo data.",
     "hygiene.reject": "A duplicate candidate pair was marked as distinct people.",
+    "hygiene.dedupe": "Duplicate detection ran over the base (or a dry run); details count pairs and merges.",
     "retention.run": "The retention policy ran; details count deleted/anonymised rows and legal holds.",
     "keys.rotate": "A new key-encryption key version was added and data keys rewrapped.",
     "keys.reindex": "Blind indexes were recomputed under a new index key.",

@@ -1,0 +1,255 @@
+"""Merging duplicates: undo restores both records exactly, strictest consent wins, suppression never undone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from compliance import consent, merges
+from compliance.crypto.blind_index import EMAIL
+from compliance.errors import Conflict, Forbidden
+from compliance.hygiene_store import Merge, MergeCandidate, MergeSnapshot
+from compliance.ids import new_id
+from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
+from compliance.subjects import find_subjects, profile_of, upsert
+from tests.conftest import actor_with_role
+
+
+def _person(svc, admin, **fields):
+    sid, _ = upsert(svc, admin, fields)
+    return sid
+
+
+def _state(svc, sid):
+    """Everything about a subject that a merge touches, decrypted."""
+    svc.keyring.clear()
+    subject = Subject.get_by_id(sid)
+    return {
+        "columns": {c: getattr(subject, c) for c in merges.SUBJECT_COLUMNS},
+        "pii": subject.pii,
+        "extra": subject.extra,
+        "indexes": sorted(
+            (r.kind, bytes(r.digest), r.key_version) for r in BlindIndex.select().where(BlindIndex.subject_id == sid)
+        ),
+        "purchases": sorted(p.id for p in Purchase.select().where(Purchase.subject == sid)),
+        "interactions": sorted(
+            (i.id, i.channel, i.kind, str(i.summary)) for i in Interaction.select().where(Interaction.subject == sid)
+        ),
+        "consent": sorted(
+            (s.purpose, s.channel, s.state, s.expires_at, s.event_id, s.updated_at)
+            for s in consent.ConsentState.select().where(consent.ConsentState.subject_id == sid)
+        ),
+        "events": sorted(e.id for e in consent.ConsentEvent.select().where(consent.ConsentEvent.subject_id == sid)),
+    }
+
+
+def _attach(svc, sid, summary):
+    pid, iid = new_id("pur"), new_id("int")
+    Purchase.insert(
+        id=pid, subject=sid, amount=Decimal("10.50"), currency="RUB", purchased_at=svc.clock.now()
+    ).execute()
+    Interaction.insert(
+        id=iid,
+        subject=sid,
+        channel="chat",
+        kind="support",
+        occurred_at=svc.clock.now(),
+        summary=Interaction.sealed(Interaction.summary, sid, iid, summary),
+    ).execute()
+    return pid, iid
+
+
+@pytest.fixture
+def pair(svc, admin):
+    a = _person(
+        svc,
+        admin,
+        first_name="Александр",
+        last_name="Петров",
+        email="a.petrov@example.com",
+        phone="+79123456789",
+        city="Москва",
+        channels={"telegram": "@apetrov"},
+    )
+    svc.clock.advance(days=3)
+    b = _person(
+        svc,
+        admin,
+        first_name="Aleksandr",
+        last_name="Petrov",
+        email="alex.petrov@example.org",
+        birth_date="1985-04-12",
+        postcode="101000",
+        external_id="CRM-77",
+    )
+    _attach(svc, a, "asked about delivery")
+    _attach(svc, b, "complained about a refund")
+    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
+    consent.record(svc, admin, subject=b, purpose="profiling", channel="web", action="grant", source="test")
+    return a, b
+
+
+def test_merge_then_unmerge_restores_both_exactly(backend, svc, admin, pair):
+    a, b = pair
+    before = {a: _state(svc, a), b: _state(svc, b)}
+    svc.clock.advance(days=1)
+    result = merges.merge(svc, admin, a, b)
+    assert result["purchases"] == 1 and result["interactions"] == 1
+    merged = profile_of(Subject.get_by_id(a))
+    assert set(merged["emails"]) == {"a.petrov@example.com", "alex.petrov@example.org"}
+    assert merged["birth_date"] == "1985-04-12" and merged["external_ids"] == ["CRM-77"]
+    assert merged["channels"] == {"telegram": "@apetrov"}
+    assert Subject.get_by_id(b).merged_into == a
+    assert find_subjects(svc, EMAIL, "alex.petrov@example.org") == {a}
+    assert BlindIndex.select().where(BlindIndex.subject_id == b).count() == 0
+    moved = _state(svc, a)
+    assert len(moved["purchases"]) == 2
+    assert sorted(s for *_, s in moved["interactions"]) == ["asked about delivery", "complained about a refund"]
+    assert {(p, c) for p, c, *_ in moved["consent"]} == {("sms_marketing", "sms"), ("profiling", "web")}
+    # The undo data is encrypted: the snapshot rows hold ciphertext only.
+    raw = svc.db.execute_sql("SELECT data FROM merge_snapshot").fetchall()
+    assert len(raw) == 2 and all(b"Petrov" not in bytes(r[0]) for r in raw)
+
+    svc.clock.advance(days=1)
+    merges.unmerge(svc, admin, result["id"])
+    assert _state(svc, a) == before[a]
+    assert _state(svc, b) == before[b]
+    assert Merge.get_by_id(result["id"]).status == "undone"
+    assert MergeSnapshot.select().count() == 0
+    with pytest.raises(Conflict):
+        merges.unmerge(svc, admin, result["id"])
+    actions = [e["action"] for e in svc.audit.tail(30)]
+    assert "hygiene.merge" in actions and "hygiene.unmerge" in actions
+
+
+@pytest.mark.parametrize(
+    ("a_action", "b_action", "expected"),
+    [
+        ("grant", "withdraw", "withdrawn"),
+        ("withdraw", "grant", "withdrawn"),
+        (None, "withdraw", "withdrawn"),
+        (None, "grant", "granted"),
+        ("grant", None, "granted"),
+        ("withdraw", None, "withdrawn"),
+    ],
+)
+def test_strictest_consent_wins(svc, admin, a_action, b_action, expected):
+    a = _person(svc, admin, first_name="Ivan", email="ivan1@example.com")
+    b = _person(svc, admin, first_name="Ivan", email="ivan2@example.com")
+    for sid, action in ((a, a_action), (b, b_action)):
+        if action:
+            consent.record(svc, admin, subject=sid, purpose="sms_marketing", action=action, source="test")
+            svc.clock.advance(hours=1)
+    merges.merge(svc, admin, a, b)
+    decision = consent.check(svc, admin, purpose="sms_marketing", subject=a)
+    assert decision["state"] == expected
+    # Checks addressed to the merged-away id follow it to the survivor.
+    assert consent.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == expected
+
+
+def test_carried_grant_keeps_its_expiry(svc, admin):
+    a = _person(svc, admin, first_name="Olga", email="olga1@example.com")
+    b = _person(svc, admin, first_name="Olga", email="olga2@example.com")
+    consent.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
+    original = consent.ConsentState.get(consent.ConsentState.subject_id == b).expires_at
+    svc.clock.advance(days=200)
+    merges.merge(svc, admin, a, b)
+    assert consent.ConsentState.get(consent.ConsentState.subject_id == a).expires_at == original
+
+
+def test_suppressed_email_never_reappears(backend, svc, admin):
+    a = _person(svc, admin, first_name="Maria", email="maria@example.com")
+    b = _person(svc, admin, first_name="Maria", email="maria.old@example.com", phone="+79001112233")
+    # maria.old@ belonged to a person who was erased and asked never to be added again.
+    Suppression.insert(
+        kind=EMAIL,
+        digest=svc.indexer.digest(EMAIL, "maria.old@example.com"),
+        key_version=svc.indexer.active,
+        scope="all",
+        reason="erasure",
+        created_at=svc.clock.now(),
+    ).execute()
+    result = merges.merge(svc, admin, a, b)
+    assert result["suppressed_dropped"] == 1
+    profile = profile_of(Subject.get_by_id(a))
+    assert profile["emails"] == ["maria@example.com"]
+    assert profile["phones"] == ["+79001112233"]
+    assert find_subjects(svc, EMAIL, "maria.old@example.com") == set()
+    # Undo puts the record back exactly as it was (the tombstone already kept that value out of new records).
+    merges.unmerge(svc, admin, result["id"])
+    assert profile_of(Subject.get_by_id(a))["emails"] == ["maria@example.com"]
+
+
+def test_marketing_suppression_is_carried(svc, admin):
+    a = _person(svc, admin, first_name="Petr", email="petr@example.com")
+    b = _person(svc, admin, first_name="Petr", email="petr2@example.com")
+    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
+    consent.object_to_marketing(svc, admin, b)
+    merges.merge(svc, admin, a, b)
+    survivor = Subject.get_by_id(a)
+    assert survivor.marketing_suppressed
+    assert consent.check(svc, admin, purpose="sms_marketing", subject=a)["allowed"] is False
+
+
+def test_restricted_never_auto_merged_but_restriction_carried(svc, admin):
+    a = _person(svc, admin, first_name="Anna", email="anna@example.com")
+    b = _person(svc, admin, first_name="Anna", email="anna2@example.com")
+    Subject.update(restricted=True).where(Subject.id == b).execute()
+    with pytest.raises(Conflict), svc.transaction():
+        merges.apply_merge(svc, admin, a, b, automatic=True)
+    assert Subject.get_by_id(b).merged_into is None
+    merges.merge(svc, admin, a, b)  # a steward may merge by hand; the restriction stays
+    assert Subject.get_by_id(a).restricted
+
+
+def test_candidate_merge_reject_and_scopes(svc, admin):
+    a = _person(svc, admin, first_name="Oleg", email="oleg@example.com")
+    svc.clock.advance(days=1)
+    b = _person(svc, admin, first_name="Oleg", email="oleg2@example.com")
+    c = _person(svc, admin, first_name="Oleg", email="oleg3@example.com")
+    now = svc.clock.now()
+    rows = []
+    for x, y in ((b, a), (a, c)):
+        cid = new_id("cand")
+        MergeCandidate.insert(
+            id=cid, run_id="run_x", a_id=x, b_id=y, score=0.8, decision="review", created_at=now
+        ).execute()
+        rows.append(cid)
+    with pytest.raises(Forbidden):
+        merges.merge_candidate(svc, actor_with_role(svc, "analyst"), rows[0])
+    out = merges.merge_candidate(svc, actor_with_role(svc, "steward"), rows[0])
+    assert out["survivor"] == a and out["loser"] == b  # the older record survives
+    assert merges.reject(svc, admin, rows[1])["status"] == "rejected"
+    with pytest.raises(Conflict):
+        merges.reject(svc, admin, rows[1])
+    # Undo marks the pair as distinct people.
+    merges.unmerge(svc, admin, out["id"])
+    assert MergeCandidate.get_by_id(rows[0]).status == "rejected"
+
+
+def test_later_merge_must_be_undone_first(svc, admin):
+    a = _person(svc, admin, first_name="Lev", email="lev1@example.com")
+    b = _person(svc, admin, first_name="Lev", email="lev2@example.com")
+    c = _person(svc, admin, first_name="Lev", email="lev3@example.com")
+    first = merges.merge(svc, admin, a, b)
+    svc.clock.advance(minutes=1)
+    second = merges.merge(svc, admin, a, c)
+    with pytest.raises(Conflict):
+        merges.unmerge(svc, admin, first["id"])
+    merges.unmerge(svc, admin, second["id"])
+    merges.unmerge(svc, admin, first["id"])
+    assert {s.id for s in Subject.select().where(Subject.merged_into.is_null())} >= {a, b, c}
+
+
+def test_consent_given_after_merge_survives_unmerge(svc, admin):
+    a = _person(svc, admin, first_name="Nina", email="nina1@example.com")
+    b = _person(svc, admin, first_name="Nina", email="nina2@example.com")
+    consent.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
+    result = merges.merge(svc, admin, a, b)
+    svc.clock.advance(days=1)
+    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="withdraw", source="test")
+    svc.clock.advance(days=1)
+    merges.unmerge(svc, admin, result["id"])
+    assert consent.check(svc, admin, purpose="sms_marketing", subject=a)["state"] == "withdrawn"
+    assert consent.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == "granted"

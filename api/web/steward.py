@@ -1,0 +1,70 @@
+"""Steward pages over compliance.merges: the review queue side by side, merge, reject, undo."""
+
+from __future__ import annotations
+
+from flask import request
+
+from api.web.core import actor, bp, page, render, see_other, svc
+from compliance import merges
+from compliance.errors import Invalid
+
+STATUSES = ("open", "merged", "rejected", "superseded")
+PAGE_SIZE = 10
+
+
+def _differs(a, b) -> bool:
+    """True when the two shown values differ (lists compared as sets; empty and missing are the same)."""
+    if isinstance(a, list) or isinstance(b, list):
+        return sorted(map(str, a or [])) != sorted(map(str, b or []))
+    if isinstance(a, dict) or isinstance(b, dict):
+        return (a or {}) != (b or {})
+    return (a or None) != (b or None)
+
+
+@bp.operation(
+    "/hygiene/candidates",
+    "GET",
+    page("hygiene:read", "Admin pages: merge review, both records side by side (masked without subjects:read_pii)"),
+)
+def candidates():
+    status = request.args.get("status", "open")
+    status = status if status in STATUSES else "open"
+    after = (request.args.get("after") or "").strip()[:40] or None
+    items, last = merges.candidates_page(svc(), actor(), status=status, after=after, limit=PAGE_SIZE)
+    for item in items:
+        for row in item["fields"]:
+            row["differs"] = _differs(row["a"], row["b"])
+    return render("candidates.html", items=items, last=last, status=status, statuses=STATUSES, nav="candidates")
+
+
+@bp.operation(
+    "/hygiene/candidates/<candidate_id>/merge",
+    "POST",
+    page("hygiene:merge", "Admin pages: merge a candidate pair (form)", (400, 401, 403, 404, 409, 422)),
+)
+def merge_candidate(candidate_id):
+    survivor = (request.form.get("survivor") or "").strip() or None
+    if survivor is not None and len(survivor) > 40:
+        raise Invalid("the survivor is not an id", errors=[{"field": "survivor", "code": "survivor.not_in_pair"}])
+    merges.merge_candidate(svc(), actor(), candidate_id, survivor=survivor)
+    return see_other("/web/hygiene/candidates?status=merged&done=merge")
+
+
+@bp.operation(
+    "/hygiene/candidates/<candidate_id>/reject",
+    "POST",
+    page("hygiene:merge", "Admin pages: mark a candidate pair as different people (form)", (400, 401, 403, 404, 409)),
+)
+def reject_candidate(candidate_id):
+    merges.reject(svc(), actor(), candidate_id)
+    return see_other("/web/hygiene/candidates?done=reject")
+
+
+@bp.operation(
+    "/hygiene/merges/<merge_id>/undo",
+    "POST",
+    page("hygiene:merge", "Admin pages: undo a merge (form)", (400, 401, 403, 404, 409)),
+)
+def undo_merge(merge_id):
+    merges.unmerge(svc(), actor(), merge_id)
+    return see_other("/web/hygiene/candidates?status=rejected&done=undo")

@@ -1,0 +1,131 @@
+"""Steward pages through the Flask test client: validation issues, quality report and chart, merge review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from compliance import subjects as subj
+from tests.test_web import HTML, sign_in, token_of
+
+validation = pytest.importorskip("compliance.validation", reason="the validation service is not in this build yet")
+
+
+@pytest.fixture
+def backend():
+    return "sqlite"
+
+
+@pytest.fixture
+def dirty(svc):
+    """A few subjects with bad contacts, validated once."""
+    boss = svc.system_actor("t")
+    subj.upsert(svc, boss, {"email": "anna.petrova@example.com", "first_name": "Анна", "phone": "+79161234567"})
+    subj.upsert(svc, boss, {"email": "broken@@example", "first_name": "Борис"})
+    subj.upsert(svc, boss, {"phone": "12", "first_name": "Вера"})
+    return validation.run(svc, boss)
+
+
+def test_issues_page_lists_codes_without_values(client, keys, dirty):
+    sign_in(client, keys["steward"])
+    page = client.get("/web/hygiene/issues", headers=HTML)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<table>" in body
+    assert "broken@@example" not in body and "Борис" not in body
+
+
+def test_quality_report_draws_an_svg_chart(client, keys, dirty):
+    sign_in(client, keys["steward"])
+    page = client.get("/web/hygiene/report", headers=HTML)
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<svg class="chart"' in body and 'role="img"' in body
+    assert "<script" not in body and "style=" not in body
+    assert 'id="inv-rate"' in body
+
+
+def test_quality_pages_need_hygiene_read(client, keys, dirty):
+    sign_in(client, keys["analyst"])
+    assert client.get("/web/hygiene/report", headers=HTML).status_code == 403
+    assert client.get("/web/hygiene/issues", headers=HTML).status_code == 403
+
+
+merges = pytest.importorskip("compliance.merges", reason="the merge service is not in this build yet")
+
+
+def person(svc, **fields) -> str:
+    sid, _ = subj.upsert(svc, svc.system_actor("t"), fields)
+    return sid
+
+
+def candidate(svc, a: str, b: str, score: float = 0.82) -> str:
+    """A review candidate as a dedupe run would record it."""
+    from compliance.hygiene_store import MergeCandidate
+    from compliance.ids import new_id
+
+    cid = new_id("cand")
+    MergeCandidate.insert(
+        id=cid, run_id="run_web", a_id=a, b_id=b, score=score, decision="review", created_at=svc.clock.now()
+    ).execute()
+    return cid
+
+
+@pytest.fixture
+def pair(svc):
+    a = person(svc, first_name="Ольга", last_name="Смирнова", email="olga.smirnova@example.com", city="Казань")
+    svc.clock.advance(days=1)
+    b = person(svc, first_name="Ольга", last_name="Смирнова", email="o.smirnova@example.com", city="Казань")
+    return a, b, candidate(svc, a, b)
+
+
+def test_side_by_side_highlights_differing_fields(client, keys, pair):
+    a, b, cid = pair
+    sign_in(client, keys["steward"])
+    body = client.get("/web/hygiene/candidates", headers=HTML).get_data(as_text=True)
+    assert cid in body and a in body and b in body
+    assert "olga.smirnova@example.com" in body, "the steward holds subjects:read_pii"
+    rows = re.findall(r"<tr( class=\"differs\")?>\s*<th scope=\"row\"[^>]*>([^<]+)</th>", body)
+    differing = {name for flag, name in rows if flag}
+    assert differing == {"Emails"}
+    assert f'action="/web/hygiene/candidates/{cid}/merge"' in body
+
+
+def test_masked_without_read_pii(client, svc, pair):
+    from compliance.policies import Role
+    from compliance.principals import create
+
+    svc.policies.roles["reviewer"] = Role("reviewer", "test", frozenset({"hygiene:read"}))
+    key = create(svc, svc.system_actor("t"), "reviewer-principal", "reviewer")["api_key"]
+    sign_in(client, key)
+    body = client.get("/web/hygiene/candidates", headers=HTML).get_data(as_text=True)
+    assert "olga.smirnova@example.com" not in body and "Смирнова" not in body
+    assert "o***@example.com" in body and "masked" in body
+    assert "/merge" not in body, "no merge button without hygiene:merge"
+
+
+def test_merge_and_undo_through_the_forms(client, keys, svc, pair):
+    from compliance.store.models import Subject
+
+    a, b, cid = pair
+    sign_in(client, keys["steward"])
+    queue = client.get("/web/hygiene/candidates", headers=HTML)
+    merged = client.post(f"/web/hygiene/candidates/{cid}/merge", data={"csrf_token": token_of(queue)}, headers=HTML)
+    assert merged.status_code == 303
+    assert Subject.get_by_id(b).merged_into == a
+    page = client.get(merged.headers["Location"], headers=HTML).get_data(as_text=True)
+    merge_id = re.search(r'action="/web/hygiene/merges/(mrg_[a-z0-9]+)/undo"', page).group(1)
+    undone = client.post(f"/web/hygiene/merges/{merge_id}/undo", data={"csrf_token": token_of(queue)}, headers=HTML)
+    assert undone.status_code == 303 and Subject.get_by_id(b).merged_into is None
+    again = client.post(f"/web/hygiene/merges/{merge_id}/undo", data={"csrf_token": token_of(queue)}, headers=HTML)
+    assert again.status_code == 409 and "merge.undone" in again.get_data(as_text=True)
+
+
+def test_dpo_sees_the_queue_but_cannot_merge(client, keys, svc, pair):
+    from compliance.store.models import Subject
+
+    _, b, cid = pair
+    sign_in(client, keys["dpo"])
+    queue = client.get("/web/hygiene/candidates", headers=HTML)
+    assert queue.status_code == 200 and "/merge" not in queue.get_data(as_text=True)
+    forged = client.post(f"/web/hygiene/candidates/{cid}/merge", data={"csrf_token": token_of(queue)}, headers=HTML)
+    assert forged.status_code == 403 and Subject.get_by_id(b).merged_into is None

@@ -9,9 +9,6 @@ not block the job forever. A run that finds the lock taken is recorded as `skipp
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import inspect
 import json
 import os
 import socket
@@ -80,17 +77,17 @@ def _dedupe(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _retention(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
-    if importlib.util.find_spec("compliance.retention") is None:
-        return {"skipped": "compliance.retention is not part of this build"}
-    retention = importlib.import_module("compliance.retention")
-    run = getattr(retention, "run", None)
-    if run is None:
-        return {"skipped": "compliance.retention has no run()"}
-    kwargs = {}
-    if "dry_run" in inspect.signature(run).parameters:
-        kwargs["dry_run"] = bool(options.get("dry_run", False))
-    result = run(svc, actor, **kwargs)
+    from compliance import retention
+
+    result = retention.run(svc, actor, dry_run=bool(options.get("dry_run", False)))
     return result if isinstance(result, dict) else {"result": str(result)}
+
+
+def _request_reminders(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
+    from compliance import requests
+
+    sent = requests.send_reminders(svc, actor)
+    return {"reminders": len(sent)}
 
 
 def _audit_checkpoint(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +102,7 @@ JOBS: dict[str, JobFunc] = {
     "validate": _validate,
     "dedupe": _dedupe,
     "retention": _retention,
+    "request_reminders": _request_reminders,
     "audit_checkpoint": _audit_checkpoint,
 }
 

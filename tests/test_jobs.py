@@ -16,7 +16,7 @@ from tests.conftest import actor_with_role
 
 def test_shipped_schedule_is_valid(svc):
     plan = jobs.schedule(svc)
-    assert set(plan["jobs"]) == {"validate", "dedupe", "retention", "audit_checkpoint"}
+    assert set(plan["jobs"]) == {"validate", "dedupe", "retention", "request_reminders", "audit_checkpoint"}
     jobs.check_policy(svc.policies.get("schedule"))
 
 
@@ -158,7 +158,13 @@ def test_sqlite_lock_expires(svc, admin, monkeypatch):
 
 def test_scheduler_builds_one_cron_job_per_entry(svc):
     sched = jobs.build_scheduler(svc, blocking=False)
-    assert sorted(j.id for j in sched.get_jobs()) == ["audit_checkpoint", "dedupe", "retention", "validate"]
+    assert sorted(j.id for j in sched.get_jobs()) == [
+        "audit_checkpoint",
+        "dedupe",
+        "request_reminders",
+        "retention",
+        "validate",
+    ]
 
 
 def test_cli_jobs(svc, settings):
@@ -177,4 +183,19 @@ def test_cli_jobs(svc, settings):
     out = runner.invoke(get_cli(), ["jobs", "list", "--json"], env=env)
     assert out.exit_code == 0, out.output
     names = [j["name"] for j in json.loads(out.output)["jobs"]]
-    assert names == ["validate", "dedupe", "retention", "audit_checkpoint"]
+    assert names == ["validate", "dedupe", "retention", "request_reminders", "audit_checkpoint"]
+
+
+def test_reminder_and_retention_jobs_run_through_the_scheduler_entry_point(svc, admin):
+    from datetime import date
+
+    from compliance import requests as dsar
+    from compliance.subjects import upsert
+
+    upsert(svc, admin, {"email": "remind-me@example.com"})
+    created = dsar.submit(svc, admin, type="access", regime="gdpr", email="remind-me@example.com")
+    due = date.fromisoformat(created["due_at"][:10])
+    svc.clock.advance(days=(due - svc.clock.now().date()).days - 7)  # a 7-day reminder is configured for gdpr
+    result = jobs.run_job(svc, admin, "request_reminders")
+    assert result["status"] == "ok" and result["result"]["reminders"] >= 1
+    assert jobs.run_job(svc, admin, "retention")["status"] == "ok"

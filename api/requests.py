@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify
 from marshmallow import RAISE, Schema, fields, validate
 
+from api import pagination
 from api.routing import Operation, ScopedBlueprint, current_actor
 from compliance import requests as dsar
+from compliance.errors import Invalid
 
 bp = ScopedBlueprint("requests", __name__, url_prefix="/v1/requests")
 TAGS = ("requests",)
@@ -35,6 +37,8 @@ class ListQuery(Schema):
     status = fields.String(validate=validate.OneOf(dsar.STATUSES))
     type = fields.String(validate=validate.OneOf(dsar.TYPES))
     overdue = fields.Boolean(load_default=False)
+    limit = fields.Integer(validate=validate.Range(min=1), load_default=50)
+    cursor = fields.String(validate=validate.Length(max=200), load_default=None, allow_none=True)
 
 
 class MatchOut(Schema):
@@ -155,8 +159,18 @@ def submit(body):
     ),
 )
 def list_requests(query):
-    items = dsar.list_requests(_svc(), current_actor(), **query)
-    return jsonify(RequestList().dump({"items": items, "next_cursor": None}))
+    svc = _svc()
+    limit = pagination.check_limit(query.pop("limit"), svc.settings.max_page_size)
+    after = pagination.decode(query.pop("cursor"))
+    if after is not None and not (
+        isinstance(after, list) and len(after) == 2 and all(isinstance(x, str) for x in after)
+    ):
+        raise Invalid("the cursor is not valid", errors=[{"field": "cursor", "code": "cursor.invalid"}])
+    items = dsar.list_requests(svc, current_actor(), **query, after=tuple(after) if after else None, limit=limit + 1)
+    more = len(items) > limit
+    items = items[:limit]
+    cursor = pagination.encode([items[-1]["received_at"], items[-1]["id"]]) if more and items else None
+    return jsonify(RequestList().dump({"items": items, "next_cursor": cursor}))
 
 
 @bp.operation(

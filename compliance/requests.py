@@ -548,7 +548,8 @@ def matches_of(request_id: str) -> list[dict[str, Any]]:
 
 
 def _received(svc, received_at: str | datetime | None) -> datetime:
-    now = svc.clock.now()
+    # Whole seconds: the time shown everywhere (and used as the list cursor) is then the stored time.
+    now = svc.clock.now().replace(microsecond=0)
     if received_at is None:
         return now
     if isinstance(received_at, datetime):
@@ -562,7 +563,7 @@ def _received(svc, received_at: str | datetime | None) -> datetime:
             ) from None
     if value > now + timedelta(minutes=5):
         raise Invalid("received_at is in the future", errors=[{"field": "received_at", "code": "date.future"}])
-    return value
+    return value.replace(microsecond=0)
 
 
 def _changes(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -729,8 +730,13 @@ def list_requests(
     status: str | None = None,
     overdue: bool = False,
     type: str | None = None,  # noqa: A002
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Requests newest first, optionally by status, type, or only the open ones past their due date."""
+    """Requests newest first, optionally by status, type, or only the open ones past their due date.
+
+    `after` is the (received_at, id) of the last item of the previous page (as `view` returns them).
+    """
     actor.require("requests:read")
     query = DsarRequest.select()
     if status:
@@ -744,7 +750,15 @@ def list_requests(
     today = _today(svc)
     if overdue:
         query = query.where(DsarRequest.status.in_(OPEN) & (DsarRequest.due_on < today))
-    return [view(r, today) for r in query.order_by(DsarRequest.received_at.desc(), DsarRequest.id)]
+    if after is not None:
+        received = parse_iso(after[0])
+        query = query.where(
+            (DsarRequest.received_at < received) | ((DsarRequest.received_at == received) & (DsarRequest.id > after[1]))
+        )
+    query = query.order_by(DsarRequest.received_at.desc(), DsarRequest.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [view(r, today) for r in query]
 
 
 RECORD_COLUMNS = (

@@ -547,3 +547,23 @@ def test_cli_flow(svc, settings, olga):
     assert bad.exit_code == 1 and "verified" in bad.output
     assert run("policies", "record").exit_code == 0
     assert "leads_without_consent" in run("retention", "run", "--dry-run").output
+
+
+def test_request_list_is_paginated_with_a_cursor(svc, client, keys):
+    from compliance import requests as dsar
+    from tests.api_helpers import auth
+
+    for i in range(5):
+        dsar.submit(svc, svc.system_actor("t"), type="opt_out", regime="ccpa", email=f"page{i}@example.com")
+        svc.clock.advance(seconds=1 if i % 2 else 0)  # two requests may share a received second
+    seen, cursor = [], None
+    while True:
+        url = "/v1/requests?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=auth(keys["dpo"])).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    listed = [r["id"] for r in dsar.list_requests(svc, svc.system_actor("t"))]
+    assert seen == listed and len(seen) == 5
+    assert client.get("/v1/requests?cursor=AAAA", headers=auth(keys["dpo"])).status_code == 422

@@ -10,8 +10,7 @@ import click
 from cli.instance import policies
 from cli.main import cli, json_option, pass_app
 from cli.output import emit, wants_json
-
-TYPES = ("access", "portability", "erasure", "rectification", "restriction", "objection", "opt_out")
+from compliance.requests import TYPES
 
 
 @cli.group()

@@ -242,7 +242,7 @@ def certificate_body(svc, row, subjects: list[str]) -> dict[str, Any]:
             }
         )
     controller = svc.policies.controller
-    return {
+    body = {
         "version": CERTIFICATE_VERSION,
         "kind": "erasure_certificate",
         "request": row.id,
@@ -252,6 +252,41 @@ def certificate_body(svc, row, subjects: list[str]) -> dict[str, Any]:
         "issued_at": iso(svc.clock.now()),
         "controller": controller.get("name"),
         "subjects": entries,
+    }
+    if row.regime == "ru152":
+        body["destruction_act"] = destruction_act(svc, row, entries)
+    return body
+
+
+def destruction_act(svc, row, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The act of destruction 152-FZ requires (RKN Order No. 179 of 28.10.2022): who, what, how, why, when."""
+    controller = svc.policies.controller
+    ground = {
+        "consent_withdrawal": "отзыв согласия субъектом персональных данных (ч. 5 ст. 21 152-ФЗ)",
+        "erasure": "требование субъекта персональных данных (ч. 3 ст. 20, ст. 21 152-ФЗ)",
+    }.get(row.type, row.type)
+    return {
+        "title": "Акт об уничтожении персональных данных",
+        "operator": {"name": controller.get("name"), "address": controller.get("address")},
+        # Pseudonymous ids: the act proves destruction without keeping what was destroyed.
+        "subjects": [e["subject"] for e in entries],
+        "categories": [
+            "ФИО",
+            "контактные данные (email, телефон, мессенджеры)",
+            "дата рождения",
+            "пол",
+            "адрес",
+            "место работы и должность",
+            "заметки",
+            "история взаимодействий",
+            "сведения о согласиях",
+        ],
+        "processing": "автоматизированная (информационная система Consentry)",
+        "method": "уничтожение ключа шифрования субъекта (криптографическое удаление) и удаление записей",
+        "ground": ground,
+        "destroyed_at": iso(svc.clock.now()),
+        "responsible": row.approved_by,
+        "log_extract": "выгрузка из журнала: consentry audit export (записи request.process по заявке " + row.id + ")",
     }
 
 

@@ -44,7 +44,18 @@ from compliance.store.models import BaseModel, BlindIndex, Subject
 from compliance.subjects import find_subjects, profile_of
 from hygiene.identifiers import email_key, phone_key
 
-TYPES = ("access", "portability", "erasure", "rectification", "restriction", "objection", "opt_out")
+TYPES = (
+    "access",
+    "portability",
+    "erasure",
+    "rectification",
+    "restriction",
+    "objection",
+    "opt_out",
+    "consent_withdrawal",
+)
+# Types that destroy data: they need a DPO's approval and end with a signed certificate (152-FZ: a destruction act).
+DESTRUCTIVE = ("erasure", "consent_withdrawal")
 STATUSES = ("received", "verified", "extended", "in_progress", "completed", "rejected")
 OPEN = ("received", "verified", "extended", "in_progress")
 ACTIONS = ("verify", "extend", "approve", "reject", "process")
@@ -83,7 +94,7 @@ class DsarRequest(EncryptedModel, BaseModel):
     """One data-subject request with its §7101 record fields. `payload` (rectification values) is encrypted."""
 
     id = CharField(primary_key=True, max_length=40)
-    type = CharField(max_length=16, index=True)
+    type = CharField(max_length=32, index=True)
     regime = CharField(max_length=16)
     status = CharField(max_length=16, index=True)
     channel = CharField(max_length=16)  # how the request arrived (§7101 "method")
@@ -265,9 +276,9 @@ def check_transition(action: str, status: str, *, verified: bool, request_type: 
             f"a {request_type} request cannot run before the requester is verified",
             errors=[{"field": "status", "code": "request.not_verified"}],
         )
-    if request_type == "erasure" and not approved:
+    if request_type in DESTRUCTIVE and not approved:
         raise IllegalTransition(
-            "an erasure needs the approval of a DPO (dsar approve) before it runs",
+            f"a {request_type} request needs the approval of a DPO (dsar approve) before it runs",
             errors=[{"field": "status", "code": "request.not_approved"}],
         )
     return "in_progress"
@@ -602,6 +613,12 @@ def submit(
     actor.require("requests:submit")
     if type not in TYPES:
         raise Invalid(f"type must be one of {', '.join(TYPES)}", errors=[{"field": "type", "code": "type.unknown"}])
+    if type == "consent_withdrawal" and regime != "ru152":
+        # Elsewhere a withdrawal is a consent event (POST /v1/consent/events), not a request.
+        raise Invalid(
+            "consent_withdrawal requests exist under ru152; record a withdrawal through consent instead",
+            errors=[{"field": "type", "code": "type.regime"}],
+        )
     rule = _rule(svc, regime)
     given = [(k, v) for k, v in ((EMAIL, email), (PHONE, phone), ("subject", subject)) if v]
     if len(given) != 1:
@@ -1097,7 +1114,7 @@ def process(svc, actor: Actor, request_id: str) -> dict[str, Any]:
     """Carry out a request (verified, and approved for an erasure); resumes an interrupted erasure."""
     actor.require("requests:manage")
     row = load_request(request_id)
-    if row.type == "erasure":
+    if row.type in DESTRUCTIVE:
         actor.require("requests:approve")
     row = _start(svc, actor, request_id)
     people = included_subjects(row.id)
@@ -1109,6 +1126,7 @@ def process(svc, actor: Actor, request_id: str) -> dict[str, Any]:
         "restriction": _do_restriction,
         "objection": _do_objection,
         "opt_out": _do_opt_out,
+        "consent_withdrawal": _do_consent_withdrawal,
     }[row.type]
     handler(svc, actor, row, people)
     return view(load_request(request_id), _today(svc), full=True)
@@ -1136,6 +1154,33 @@ def _do_access(svc, actor: Actor, row: DsarRequest, people: list[str]) -> None:
 def _do_erasure(svc, actor: Actor, row: DsarRequest, people: list[str]) -> None:
     from compliance import erasure
 
+    erasure.run(svc, actor, row, people)
+
+
+def _do_consent_withdrawal(svc, actor: Actor, row: DsarRequest, people: list[str]) -> None:
+    """152-FZ Art. 21(5): consent to processing withdrawn -> stop (every consent purpose withdrawn, recorded in
+    the ledger as events of this request) and destroy within 30 days, evidenced by a destruction act."""
+    from compliance import consent, erasure
+    from compliance.purposes import purposes_of
+
+    with svc.transaction():
+        for sid in people:
+            if _live_subject(sid) is None:
+                continue  # resumed after the destruction already ran for this person
+            for purpose in purposes_of(svc).values():
+                if purpose.legal_basis != "consent" and purpose.model != "opt_out":
+                    continue
+                for channel in purpose.channels:
+                    consent.record(
+                        svc,
+                        svc.system_actor("dsar"),
+                        subject=sid,
+                        purpose=purpose.id,
+                        channel=channel,
+                        action="withdraw",
+                        source=row.id[:64],
+                        method="consent_withdrawal_request",
+                    )
     erasure.run(svc, actor, row, people)
 
 

@@ -21,7 +21,7 @@ import pytest
 from compliance import consent, erasure
 from compliance import requests as rq
 from compliance.crypto.keys import open_key_provider
-from compliance.errors import IllegalTransition, Suppressed
+from compliance.errors import IllegalTransition, Invalid, Suppressed
 from compliance.ids import new_id
 from compliance.importer import Importer
 from compliance.requests import ErasureStep
@@ -368,3 +368,28 @@ def test_restricted_subject_still_gets_its_own_bundle_but_not_in_exports(svc, ad
 
     export_subjects(svc, admin, settings.home / "audience.csv")
     assert IVAN["email"] not in (settings.home / "audience.csv").read_text(encoding="utf-8")
+
+
+def test_ru152_consent_withdrawal_destroys_within_30_days_with_an_act(svc, admin):
+    from compliance.erasure import verify_certificate
+
+    sid = _person(svc, admin)
+    req = rq.submit(svc, admin, type="consent_withdrawal", regime="ru152", email=PERSON["email"])
+    received = svc.clock.now().date()
+    assert req["due_at"][:10] == (received + timedelta(days=30)).isoformat()
+    with pytest.raises(Invalid):
+        rq.submit(svc, admin, type="consent_withdrawal", regime="gdpr", email=PERSON["email"])
+    rq.verify(svc, admin, req["id"], method="code")
+    rq.verify(svc, admin, req["id"], method="code", code=_code(svc))
+    with pytest.raises(IllegalTransition):
+        rq.process(svc, admin, req["id"])  # destruction needs a DPO's approval first
+    rq.approve(svc, admin, req["id"])
+    done = rq.process(svc, admin, req["id"])
+    assert done["status"] == "completed"
+    assert consent.check(svc, admin, purpose="sms_marketing", subject=sid)["state"] == "suppressed"
+    document = rq.certificate(svc, admin, req["id"])
+    act = document["certificate"]["destruction_act"]
+    assert act["title"] == "Акт об уничтожении персональных данных"
+    assert act["subjects"] == [sid] and "ч. 5 ст. 21" in act["ground"] and act["responsible"] == admin.principal_id
+    assert verify_certificate(document)
+    assert PERSON["email"] not in json.dumps(document, ensure_ascii=False)

@@ -55,7 +55,11 @@ def allowed_actions(item: dict) -> list[str]:
     for action in dsar.ACTIONS:
         if not who.can(ACTION_SCOPES[action]):
             continue
-        if action == "process" and item["type"] == "erasure" and not who.can("requests:approve"):
+        if (
+            action == "process"
+            and item["type"] in ("erasure", "consent_withdrawal")
+            and not who.can("requests:approve")
+        ):
             continue
         try:
             dsar.check_transition(

@@ -190,6 +190,7 @@ RU: dict[str, str] = {
     "restriction": "ограничение",
     "objection": "возражение",
     "opt_out": "отказ",
+    "consent_withdrawal": "отзыв согласия",
     "received": "получен",
     "verified": "проверен",
     "extended": "продлён",

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from compliance.demo.generator import generate, write_rows_csv
 
+from compliance.demo.generator import generate, write_rows_csv
 from hygiene.identifiers import phone_key
 
 
@@ -18,7 +18,8 @@ def _needles(rows: list[dict]) -> set[bytes]:
     for row in rows:
         for key in ("email", "last_name"):
             value = (row.get(key) or "").strip()
-            if len(value) >= 5:
+            # Six or more characters: a shorter needle can turn up by chance inside random ciphertext bytes.
+            if len(value) >= 6:
                 values.add(value)
                 values.add(value.lower())
         phone = phone_key(row.get("phone"), "RU")
@@ -51,5 +52,5 @@ def test_sqlite_file_wal_and_logs_hold_no_plaintext(tmp_path):
     assert (home / "c.db").exists()
     needles = _needles(base.rows)
     assert len(needles) > 3000
-    leaks = [n for n in needles if any(n in blob for blob in blobs)]
-    assert leaks == [], f"{len(leaks)} plaintext values found, e.g. a value of length {len(leaks[0])}"
+    leaked = sum(1 for n in needles if any(n in blob for blob in blobs))
+    assert leaked == 0, f"{leaked} plaintext values found"  # the count only: a failure must not print the values

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from hygiene import normalise
+
 
 def email_key(value: str | None) -> str | None:
     """Return the exact-match form of an email (trimmed, NFC, lower-cased) or None if empty."""
@@ -70,17 +72,10 @@ def channel_key(channel: str, value: str | None) -> str | None:
 
 
 def email_problem(value: str | None) -> str | None:
-    """An issue code when an email is not syntactically valid (no network lookups), else None."""
-    from email_validator import EmailNotValidError, validate_email
-
-    text = (value or "").strip()
-    if not text:
-        return None
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        return "email.syntax"
-    return None
+    """An issue code when a non-empty email is not syntactically valid (no network lookups), else None."""
+    if not (value or "").strip():
+        return None  # a missing email is not a problem of the email
+    return normalise.email_problem(value)
 
 
 def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
@@ -97,7 +92,7 @@ def _is_valid_e164(e164: str) -> bool:
 
 
 def phone_problem(value: str | None, default_region: str = "RU") -> str | None:
-    """An issue code when a phone number cannot be dialled as written, else None."""
+    """An issue code ("phone.not_possible", "phone.invalid") when a non-empty phone cannot be dialled, else None."""
     text = (value or "").strip()
     if not text:
         return None

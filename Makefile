@@ -32,9 +32,16 @@ browser:
 	    || echo "chromium could not be installed: browser tests will skip"; \
 	else echo "chromium not installed and not root: browser tests will skip"; fi
 
+# Every script in bench/ except helpers, one after another. HTTP benchmarks use Debian's wrk when it can be
+# installed (else a Python client) and only ever talk to 127.0.0.1.
+BENCH_HELPERS := bench/__init__.py bench/machine.py bench/bare_app.py bench/gunicorn_conf.py
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/import.py
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1; } \
+	  || echo "wrk not installed: the HTTP benchmarks use their Python client"
+	@set -e; for script in $(filter-out $(BENCH_HELPERS),$(sort $(wildcard bench/*.py))); do \
+	  echo "== $(BIN)/python $$script"; $(BIN)/python $$script; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -20,6 +22,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "interest-cohort=()",
 }
+_SECURITY_ITEMS = [(key.lower(), key, value) for key, value in SECURITY_HEADERS.items()]
 
 
 def create_app(test_config: dict | None = None, *, settings: Settings | None = None, services=None) -> Flask:
@@ -41,21 +44,37 @@ def create_app(test_config: dict | None = None, *, settings: Settings | None = N
     app.extensions["consentry"] = services
     problems.init_app(app)
 
+    built_in = [os.getpid()]
+
     @app.before_request
     def _open():
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        if built_in[0] != os.getpid():  # forked after start-up (--preload): drop the parent's connection
+            services.db._state.reset()
+            built_in[0] = os.getpid()
         services.db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        if not services.db.is_closed() and not services.db.in_transaction():
-            services.db.close()
+        db = services.db
+        if db.is_closed() or db.in_transaction():
+            return
+        # A long-lived worker thread (gunicorn sync worker, tests) keeps its connection for the next request:
+        # reconnecting costs a connect, the pragmas and, on SQLite, a WAL checkpoint on close, per request.
+        # Per-request threads (the threaded development server) close theirs; so does a broken connection.
+        if exc is None and threading.current_thread() is threading.main_thread() and db.is_connection_usable():
+            return
+        db.close()
 
     @app.after_request
     def _headers(response):
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        # Same as headers.setdefault per header, without its per-call scan and KeyError (a hot-path cost).
+        headers = response.headers
+        present = {key.lower() for key, _ in headers.items()}
+        for lowered, key, value in _SECURITY_ITEMS:
+            if lowered not in present:
+                headers.add(key, value)
+        headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
     from api import routes

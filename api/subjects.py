@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from api import pagination, schemas
-from api.routing import Operation, ScopedBlueprint, current_actor
+from api.routing import Operation, ScopedBlueprint, current_actor, schema_instance
 from compliance import subjects
 from compliance.errors import Invalid
 
@@ -104,7 +104,7 @@ def lookup_subjects(body):
     ),
 )
 def get_subject(subject_id):
-    return jsonify(schemas.SubjectOut().dump(subjects.read(_svc(), current_actor(), subject_id)))
+    return jsonify(schema_instance(schemas.SubjectOut).dump(subjects.read(_svc(), current_actor(), subject_id)))
 
 
 @bp.operation(

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -586,6 +586,103 @@ def counter(svc) -> CheckCounter:
     return found
 
 
+# Hot-path reads. A check reads one subject row and one state row by key; peewee rebuilds the same SQL and a
+# full model instance on every call, which was most of a check's cost. These selects build their SQL once
+# per shape from the model definitions and return only the columns a decision reads, converted by the
+# fields' own python_value (so values are what the models would give).
+_SQL_BY_SHAPE: dict[tuple, str] = {}
+_SUBJECT_COLUMNS = (
+    Subject.id,
+    Subject.restricted,
+    Subject.erased_at,
+    Subject.marketing_suppressed,
+    Subject.merged_into,
+)
+_STATE_COLUMNS = (ConsentState.subject_id, ConsentState.state, ConsentState.expires_at)
+_State = namedtuple("_State", "state expires_at")
+
+
+def _select(model, columns: tuple, equal: tuple, key, values: list) -> list[tuple]:
+    """SELECT columns FROM model WHERE each equal field = value AND key IN values (converted rows)."""
+    db = model._meta.database
+    mark = db.param
+    shape = (model, columns, tuple(f for f, _ in equal), key, len(values), mark)
+    sql = _SQL_BY_SHAPE.get(shape)
+    if sql is None:
+        tests = [f'"{f.column_name}" = {mark}' for f, _ in equal]
+        tests.append(f'"{key.column_name}" IN ({", ".join([mark] * len(values))})')
+        names = ", ".join(f'"{c.column_name}"' for c in columns)
+        # Table and column names come from the model definitions, never from input; values are parameters.
+        sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE {" AND ".join(tests)}'  # noqa: S608
+        _SQL_BY_SHAPE[shape] = sql
+    cursor = db.execute_sql(sql, [v for _, v in equal] + list(values))
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    convert = [c.python_value for c in columns]
+    return [tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
+
+
+class _Person:
+    """The subject columns a decision reads; the whole row (birth date) is loaded only if a decision needs it."""
+
+    __slots__ = ("id", "restricted", "erased_at", "marketing_suppressed", "merged_into", "_full")
+
+    def __init__(self, row: tuple):
+        self.id, self.restricted, self.erased_at, self.marketing_suppressed, self.merged_into = row
+        self._full: Subject | None = None
+
+    def _row(self) -> Subject:
+        if self._full is None:
+            self._full = Subject.get(Subject.id == self.id)
+        return self._full
+
+    @property
+    def pii(self) -> Any:
+        return self._row().pii
+
+    @property
+    def extra(self) -> Any:
+        return self._row().extra
+
+
+def _person_and_state(subject_id: str, purpose: str, channel: str) -> tuple[_Person | None, _State | None]:
+    """What resolve() answers for a well-formed subject id (following a merge) and that subject's state row,
+    one query each (a LEFT JOIN on the state's unique key), with SQL built once per database."""
+    db = Subject._meta.database
+    mark = db.param
+    sql = _SQL_BY_SHAPE.get(("person_and_state", mark))
+    if sql is None:
+        names = ", ".join(f's."{c.column_name}"' for c in _SUBJECT_COLUMNS)
+        # Table and column names come from the model definitions, never from input; values are parameters.
+        sql = (
+            f'SELECT {names}, c."{ConsentState.state.column_name}", c."{ConsentState.expires_at.column_name}" '  # noqa: S608
+            f'FROM "{Subject._meta.table_name}" AS s LEFT JOIN "{ConsentState._meta.table_name}" AS c '
+            f'ON c."{ConsentState.subject_id.column_name}" = s."{Subject.id.column_name}" '
+            f'AND c."{ConsentState.purpose.column_name}" = {mark} AND c."{ConsentState.channel.column_name}" = {mark} '
+            f'WHERE s."{Subject.id.column_name}" = {mark}'
+        )
+        _SQL_BY_SHAPE[("person_and_state", mark)] = sql
+    convert = [c.python_value for c in (*_SUBJECT_COLUMNS, ConsentState.state, ConsentState.expires_at)]
+
+    def fetch(sid: str) -> tuple[_Person | None, _State | None]:
+        cursor = db.execute_sql(sql, [purpose, channel, sid])
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None, None
+        row = tuple(f(v) for f, v in zip(convert, row, strict=True))
+        return _Person(row[:5]), (_State(row[5], row[6]) if row[5] is not None else None)  # state is NOT NULL
+
+    person, state = fetch(subject_id)
+    if person is not None and person.merged_into:
+        person, state = fetch(person.merged_into)
+    return person, state
+
+
 def _age_on(birth: str | None, today: date) -> int | None:
     if not birth:
         return None
@@ -600,9 +697,10 @@ def decide(
     svc,
     purpose: Purpose,
     channel: str,
-    person: Subject | None,
-    state_row: ConsentState | None,
+    person: Subject | _Person | None,
+    state_row: ConsentState | _State | None,
     identifier_scope: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The decision for one subject (pure apart from reading the birth date for minimum-age purposes)."""
     out = {"purpose": purpose.id, "channel": channel}
@@ -617,7 +715,8 @@ def decide(
         return {**out, "allowed": False, "state": "restricted"}
     if person.marketing_suppressed and purpose.marketing:
         return {**out, "allowed": False, "state": "suppressed"}
-    now = svc.clock.now()
+    if now is None:
+        now = svc.clock.now()
     if state_row is not None:
         state = effective(state_row.state, state_row.expires_at, now)
         return {**out, "allowed": state == "granted", "state": state}
@@ -647,12 +746,19 @@ def check(
     scope = None
     if email or phone:
         scope = suppressed_scope(svc, [(EMAIL if email else PHONE, email or phone)])
-    person = resolve(svc, subject, email, phone)
-    state_row = None
-    if person is not None:
-        state_row = ConsentState.get_or_none(
-            (ConsentState.subject_id == person.id) & (ConsentState.purpose == spec.id) & (ConsentState.channel == chan)
-        )
+    if subject and not email and not phone and has_prefix(subject, "sub"):
+        person, state_row = _person_and_state(subject, spec.id, chan)  # the common case, in one query
+    else:
+        person, state_row = resolve(svc, subject, email, phone), None
+        if person is not None:
+            found = _select(
+                ConsentState,
+                _STATE_COLUMNS,
+                ((ConsentState.purpose, spec.id), (ConsentState.channel, chan)),
+                ConsentState.subject_id,
+                [person.id],
+            )
+            state_row = _State(found[0][1], found[0][2]) if found else None
     counter(svc).add(svc, actor.principal_id, spec.id)
     return decide(svc, spec, chan, person, state_row, scope)
 
@@ -673,29 +779,39 @@ def check_many(svc, actor: Actor, *, purpose: str, subjects: list[str], channel:
             "subjects must be sub_… ids",
             errors=[{"field": f"subjects.{i}", "code": "subject.format"} for i in bad[:20]],
         )
-    people: dict[str, Subject] = {}
-    states: dict[str, ConsentState] = {}
+    people: dict[str, Subject | _Person] = {}
+    states: dict[str, _State] = {}
     unique = list(dict.fromkeys(subjects))
+    needs_birth_date = spec.default == "granted" and bool(spec.minimum_age)
     for start in range(0, len(unique), 900):
         chunk = unique[start : start + 900]
-        for row in Subject.select(
-            Subject.id,
-            Subject.restricted,
-            Subject.erased_at,
-            Subject.marketing_suppressed,
-            Subject.merged_into,
-            Subject.pii,
-        ).where(Subject.id.in_(chunk)):
-            people[row.id] = row
-        for row in ConsentState.select().where(
-            ConsentState.subject_id.in_(chunk) & (ConsentState.purpose == spec.id) & (ConsentState.channel == chan)
+        if needs_birth_date:  # the decision may read the birth date: whole rows, decrypted lazily
+            for row in Subject.select(
+                Subject.id,
+                Subject.restricted,
+                Subject.erased_at,
+                Subject.marketing_suppressed,
+                Subject.merged_into,
+                Subject.pii,
+            ).where(Subject.id.in_(chunk)):
+                people[row.id] = row
+        else:
+            for found in _select(Subject, _SUBJECT_COLUMNS, (), Subject.id, chunk):
+                people[found[0]] = _Person(found)
+        for found in _select(
+            ConsentState,
+            _STATE_COLUMNS,
+            ((ConsentState.purpose, spec.id), (ConsentState.channel, chan)),
+            ConsentState.subject_id,
+            chunk,
         ):
-            states[row.subject_id] = row
+            states[found[0]] = _State(found[1], found[2])
     counter(svc).add(svc, actor.principal_id, spec.id, len(subjects))
+    now = svc.clock.now()  # one instant for the whole batch
     results = []
     for sid in subjects:
         person = people.get(sid)
-        result = decide(svc, spec, chan, person, states.get(sid))
+        result = decide(svc, spec, chan, person, states.get(sid), now=now)
         result["subject"] = sid
         results.append(result)
     return results

@@ -5,20 +5,22 @@ postcode, city, company domain ...). Records sharing a key form a block; pairs w
 candidates. Oversized blocks (an office switchboard, "Иванов" in Moscow) are split by the person's
 name tokens and skipped if still too large, so work grows roughly linearly with the number of records.
 
-For memory, keys are hashed into one sorted array of ints (hash bits | record index) instead of
-dicts of lists; pairs are collected as ints (i * n + j), sorted and de-duplicated.
+For memory, keys are hashed into arrays of ints (hash bits | record index) instead of dicts of lists,
+bucketed by hash and sorted one bucket at a time; pairs are collected as ints (i * n + j), bucketed by i,
+sorted and de-duplicated.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import combinations
 from typing import Any
 
 from hygiene.score import FREE_MAIL_DOMAINS, Features, features
 
 DEFAULT_MAX_BLOCK_SIZE = 200
+_BUCKET_BITS = 4
+_PAIR_BUCKETS = 16
 
 
 def _name_tokens(f: Features) -> tuple[list[str], list[str]]:
@@ -75,27 +77,41 @@ def candidate_pairs_from_features(feats: Sequence[Features], max_block_size: int
     if n < 2:
         return
     index_bits = max(1, (n - 1).bit_length())
-    hash_mask = (1 << (63 - index_bits)) - 1
-    entries = array("q")
+    key_bits = 63 - index_bits
+    hash_mask = (1 << key_bits) - 1
+    # Entries are spread over buckets by the top bits of their key hash (a key's entries share a bucket), so
+    # only one bucket at a time is sorted as a list of Python ints: a tenth of the memory of one big sort.
+    bucket_bits = min(_BUCKET_BITS, key_bits)
+    shift = key_bits - bucket_bits
+    buckets = [array("q") for _ in range(1 << bucket_bits)]
     sub_keys = array("q")
     for i, f in enumerate(feats):
         sub = _sub_key(f)
         sub_keys.append(hash(sub) if sub else 0)
         for key in set(block_keys(f)):
-            entries.append(((hash(key) & hash_mask) << index_bits) | i)
-    ordered = sorted(entries)
-    del entries
+            h = hash(key) & hash_mask
+            buckets[h >> shift].append((h << index_bits) | i)
     index_mask = (1 << index_bits) - 1
-    pairs = array("q")
-    for block in _runs(ordered, index_bits, index_mask):
-        for group in _limit(block, sub_keys, max_block_size):
-            pairs.extend(i * n + j for i, j in combinations(group, 2))
-    del ordered
-    previous = -1
-    for code in sorted(pairs):
-        if code != previous:
-            previous = code
-            yield divmod(code, n)
+    # Pair codes i * n + j go to buckets by ranges of i, so sorting each bucket in turn yields global order.
+    pair_buckets = [array("q") for _ in range(_PAIR_BUCKETS)]
+    for b, bucket in enumerate(buckets):
+        ordered = sorted(bucket)
+        buckets[b] = array("q")
+        for block in _runs(ordered, index_bits, index_mask):
+            for group in _limit(block, sub_keys, max_block_size):
+                for pos in range(len(group) - 1):
+                    i = group[pos]
+                    base = i * n
+                    pair_buckets[i * _PAIR_BUCKETS // n].extend([base + j for j in group[pos + 1 :]])
+        del ordered
+    for b, codes in enumerate(pair_buckets):
+        ordered = sorted(codes)
+        pair_buckets[b] = array("q")
+        previous = -1
+        for code in ordered:
+            if code != previous:
+                previous = code
+                yield divmod(code, n)
 
 
 def _runs(ordered: list[int], index_bits: int, index_mask: int) -> Iterator[list[int]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -9,7 +11,7 @@ from typing import Any
 
 from hygiene.blocking import candidate_pairs_from_features
 from hygiene.cluster import cluster
-from hygiene.score import DEFAULT_WEIGHTS, Features, PairScore, features, score_features
+from hygiene.score import DEFAULT_WEIGHTS, Features, PairScore, features, score_features, surely_distinct
 
 DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType({
     "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),
@@ -45,6 +47,9 @@ class DedupeResult:
     pairs: list[ScoredPair]
     clusters: list[list[Any]]
     review: list[ScoredPair]
+    # Candidate pairs blocking produced (all of them were decided; "distinct" ones are in `pairs` only when
+    # the policy keeps them).
+    candidates: int = 0
 
     def stats(self) -> dict[str, int]:
         """Counts for reports: candidates scored, records auto-merged away, pairs to review."""
@@ -79,20 +84,37 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
     pol = resolve_policy(policy)
     thresholds, weights = pol["thresholds"], pol["weights"]
     feats = [features(r, pol["default_region"]) for r in records]
-    scored: dict[tuple[int, int], float] = {}
+    n = len(feats)
+    # Totals of all scored pairs for the chaining guard, compactly: pair codes i * n + j arrive in increasing
+    # order, so a binary search finds them (16 bytes a pair instead of a dict entry of ~200).
+    codes, totals = array("q"), array("d")
     decisions: dict[tuple[int, int], tuple[PairScore, str]] = {}
+    keep_distinct = pol["keep_distinct"]
+    review = thresholds["review"]
+    candidates = 0
     for i, j in candidate_pairs_from_features(feats, pol["max_block_size"]):
-        result = score_features(feats[i], feats[j], weights)
-        scored[(i, j)] = result.total
-        decision = decide(result, feats[i], feats[j], thresholds)
-        if decision != "distinct" or pol["keep_distinct"]:
+        candidates += 1
+        fi, fj = feats[i], feats[j]
+        if not keep_distinct and surely_distinct(fi, fj, review):
+            continue  # its total is computed again in the rare case the chaining guard asks for it
+        result = score_features(fi, fj, weights)
+        codes.append(i * n + j)
+        totals.append(result.total)
+        decision = decide(result, fi, fj, thresholds)
+        if decision != "distinct" or keep_distinct:
             decisions[(i, j)] = (result, decision)
+    extra: dict[int, float] = {}
 
     def pair_score(x: int, y: int) -> float:
-        key = (x, y) if x < y else (y, x)
-        if key not in scored:
-            scored[key] = score_features(feats[key[0]], feats[key[1]], weights).total
-        return scored[key]
+        if x > y:
+            x, y = y, x
+        code = x * n + y
+        k = bisect_left(codes, code)
+        if k < len(codes) and codes[k] == code:
+            return totals[k]
+        if code not in extra:
+            extra[code] = score_features(feats[x], feats[y], weights).total
+        return extra[code]
 
     edges = [(i, j, r.total) for (i, j), (r, d) in decisions.items() if d == "merge"]
     grouped = cluster(edges, pair_score, pol["cluster_lower_bound"], max_cluster_size=pol["max_cluster_size"])
@@ -103,4 +125,4 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
     pairs = [ScoredPair(feats[i].id, feats[j].id, r.total, d, r.parts, r.conflicts)
              for (i, j), (r, d) in decisions.items()]
     clusters = [[feats[i].id for i in members] for members in grouped.clusters]
-    return DedupeResult(pairs, clusters, [p for p in pairs if p.decision == "review"])
+    return DedupeResult(pairs, clusters, [p for p in pairs if p.decision == "review"], candidates)

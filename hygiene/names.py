@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 from hygiene.data.given_names import FEMALE, MALE
@@ -33,11 +34,14 @@ _FEMALE_PATRONYMIC = re.compile(r"(ovna|evna|ivna|iCna|inicna|inišna)$")
 _PATRONYMIC_STEM = re.compile(r"(ovi|evi|i)C$|(ovna|evna|ivna|iCna)$")
 
 
+_NO_GROUPS: frozenset[str] = frozenset()  # one shared empty set: features of a million records keep several
+
+
 def given_name_groups(name: str | None) -> frozenset[str]:
     """Canonical full names a given name may stand for ("Саша" -> {Александр, Александра}); empty if unknown."""
     if not name:
-        return frozenset()
-    return _GIVEN_INDEX.get(skeleton(name), frozenset())
+        return _NO_GROUPS
+    return _GIVEN_INDEX.get(skeleton(name), _NO_GROUPS)
 
 
 def canonical_gender(canonical: str) -> str | None:
@@ -81,6 +85,7 @@ def patronymic_stem(token: str | None) -> str:
     return stem or skel
 
 
+@lru_cache(maxsize=1 << 18)  # pure; surnames repeat heavily (the tuple result is immutable)
 def surname_form(surname: str | None) -> tuple[str, str | None]:
     """(gender-neutral stem skeleton, "male"/"female"/None) of a surname: Петрова -> ("petrov", "female")."""
     skel = skeleton(surname or "").replace(" ", "-")

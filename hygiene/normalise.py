@@ -115,6 +115,17 @@ def phone_type(value: str | None, region: str = "RU") -> str:
     return _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
 
 
+@lru_cache(maxsize=1 << 16)
+def phone_info(value: str | None, region: str = "RU") -> tuple[str | None, str]:
+    """(normalise_phone(value), phone_type of that E.164) from one parse: the E.164 form round-trips to the
+    same country code and national number, so its line type is the one of the parsed value."""
+    number = _parse_phone(value, region)
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None, "unknown"
+    normal = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return normal, _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
+
+
 def phone_problem(value: str | None, region: str = "RU") -> str | None:
     """Error code for an unusable phone ("phone.empty", "phone.not_possible", "phone.invalid") or None."""
     if value is None or not _clean(value):
@@ -206,6 +217,7 @@ def _month_number(word: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)  # pure; birth dates repeat heavily (dates are immutable, sharing is safe)
 def parse_date(value: str | None) -> date | None:
     """Parse "1985-03-07", "07.03.1985", "7/3/1985" (day first) or "7 марта 1985" into a date."""
     if not value:
@@ -251,6 +263,7 @@ _GENDERS = MappingProxyType({
 })
 
 
+@lru_cache(maxsize=1024)
 def normalise_gender(value: str | None) -> str | None:
     """Gender as "male", "female" or "other" from ru/uk/en spellings (м, жен, ч, жін, m, f ...), else None."""
     if value is None:
@@ -299,6 +312,7 @@ _COUNTRIES = MappingProxyType({
 })
 
 
+@lru_cache(maxsize=1024)
 def normalise_country(value: str | None) -> str | None:
     """ISO 3166 alpha-2 code from a code or a common ru/uk/en country name, else None."""
     if value is None:

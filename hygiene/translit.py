@@ -153,6 +153,7 @@ def phonetic_key(text: str) -> str:
     return phonetic_of_skeleton(skeleton(text))
 
 
+@lru_cache(maxsize=1 << 18)  # pure; called twice per record on heavily repeating names
 def phonetic_of_skeleton(skel: str) -> str:
     """phonetic_key() of a value that is already a skeleton (skeletons are not valid skeleton() input)."""
     words = []

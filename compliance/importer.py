@@ -23,6 +23,7 @@ from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
 from compliance.subjects import (
     CHANNELS,
     KINDS,
+    TEXT_FIELDS,
     clean_phone,
     contact_flags,
     empty_profile,
@@ -35,22 +36,6 @@ from compliance.subjects import (
 )
 from compliance.tabular import canonical_header, csv_headers, is_bad_line, read_rows
 from hygiene.fullname import split_full_name
-
-TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "middle_name",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-    "notes",
-)
 
 
 @dataclass

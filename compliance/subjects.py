@@ -17,6 +17,22 @@ from hygiene.identifiers import email_key, email_problem, phone_key, phone_probl
 
 KINDS = ("person", "b2b")
 LIST_FIELDS = ("emails", "phones", "external_ids")
+# Single-valued text fields of a profile, as given in rows and requests.
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "middle_name",
+    "birth_date",
+    "gender",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "company",
+    "position",
+    "notes",
+)
 CHANNELS = ("telegram", "whatsapp", "viber", "instagram", "vk", "signal", "wechat")
 
 
@@ -146,21 +162,7 @@ def coerce_profile(data: dict[str, Any], region: str) -> dict[str, Any]:
     """Turn API/CLI input (single email/phone or lists) into a flat profile; Invalid names bad fields."""
     errors = []
     profile = empty_profile()
-    for key in (
-        "first_name",
-        "last_name",
-        "middle_name",
-        "birth_date",
-        "gender",
-        "street",
-        "city",
-        "region",
-        "postcode",
-        "country",
-        "company",
-        "position",
-        "notes",
-    ):
+    for key in TEXT_FIELDS:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             errors.append({"field": key, "code": "type.string"})

@@ -37,6 +37,8 @@ def open_database(url: str) -> SqliteDatabase | PostgresqlDatabase:
                 "secure_delete": 1,  # erased rows are overwritten, not left in free pages
                 "busy_timeout": 10000,
                 "synchronous": "normal",
+                # Reads through a memory map skip a copy per page: cheaper indexed reads (consent checks).
+                "mmap_size": 268435456,
             },
             timeout=10,
             check_same_thread=False,

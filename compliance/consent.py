@@ -27,6 +27,7 @@ from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.mailer import Message
 from compliance.purposes import Purpose, purposes_of
+from compliance.store.bulk import select_in
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel, Subject, Suppression
 from compliance.subjects import find_subjects, identifiers, profile_of, suppressed_scope
@@ -587,9 +588,9 @@ def counter(svc) -> CheckCounter:
 
 
 # Hot-path reads. A check reads one subject row and one state row by key; peewee rebuilds the same SQL and a
-# full model instance on every call, which was most of a check's cost. These selects build their SQL once
-# per shape from the model definitions and return only the columns a decision reads, converted by the
-# fields' own python_value (so values are what the models would give).
+# full model instance on every call, which was most of a check's cost. These reads (here and select_in)
+# build their SQL once per shape from the model definitions and return only the columns a decision reads,
+# converted by the fields' own python_value (so values are what the models would give).
 _SQL_BY_SHAPE: dict[tuple, str] = {}
 _SUBJECT_COLUMNS = (
     Subject.id,
@@ -600,28 +601,6 @@ _SUBJECT_COLUMNS = (
 )
 _STATE_COLUMNS = (ConsentState.subject_id, ConsentState.state, ConsentState.expires_at)
 _State = namedtuple("_State", "state expires_at")
-
-
-def _select(model, columns: tuple, equal: tuple, key, values: list) -> list[tuple]:
-    """SELECT columns FROM model WHERE each equal field = value AND key IN values (converted rows)."""
-    db = model._meta.database
-    mark = db.param
-    shape = (model, columns, tuple(f for f, _ in equal), key, len(values), mark)
-    sql = _SQL_BY_SHAPE.get(shape)
-    if sql is None:
-        tests = [f'"{f.column_name}" = {mark}' for f, _ in equal]
-        tests.append(f'"{key.column_name}" IN ({", ".join([mark] * len(values))})')
-        names = ", ".join(f'"{c.column_name}"' for c in columns)
-        # Table and column names come from the model definitions, never from input; values are parameters.
-        sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE {" AND ".join(tests)}'  # noqa: S608
-        _SQL_BY_SHAPE[shape] = sql
-    cursor = db.execute_sql(sql, [v for _, v in equal] + list(values))
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    convert = [c.python_value for c in columns]
-    return [tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]
 
 
 class _Person:
@@ -751,7 +730,7 @@ def check(
     else:
         person, state_row = resolve(svc, subject, email, phone), None
         if person is not None:
-            found = _select(
+            found = select_in(
                 ConsentState,
                 _STATE_COLUMNS,
                 ((ConsentState.purpose, spec.id), (ConsentState.channel, chan)),
@@ -796,9 +775,9 @@ def check_many(svc, actor: Actor, *, purpose: str, subjects: list[str], channel:
             ).where(Subject.id.in_(chunk)):
                 people[row.id] = row
         else:
-            for found in _select(Subject, _SUBJECT_COLUMNS, (), Subject.id, chunk):
+            for found in select_in(Subject, _SUBJECT_COLUMNS, (), Subject.id, chunk):
                 people[found[0]] = _Person(found)
-        for found in _select(
+        for found in select_in(
             ConsentState,
             _STATE_COLUMNS,
             ((ConsentState.purpose, spec.id), (ConsentState.channel, chan)),

@@ -26,7 +26,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     max_page_size: int = 200
     max_bulk_checks: int = 1000
-    import_batch_size: int = 500
+    import_batch_size: int = 2000
     log_file: Path | None = None
     outbox_dir: Path | None = None
     exports_dir: Path | None = None

@@ -7,7 +7,6 @@ are unambiguously the same identifier. Fuzzy equivalence belongs to the duplicat
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 
 import phonenumbers
 
@@ -28,14 +27,31 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
     """Return the phone in E.164 or None when it cannot be parsed as a possible number."""
     if value is None:
         return None
-    return _phone_key(str(value), default_region)
+    text = str(value).strip()
+    # A number written with a leading "+" carries its country: the default region plays no part.
+    key = (text, "+") if text.startswith("+") else (text, default_region)
+    if key in _KEYS:
+        return _KEYS[key]
+    return _remember(_KEYS, key, _e164_of(text, default_region))
 
 
-# Parsing is the costly part of an import row and the same number is parsed for the index, the flags and
-# the stored form: remember recent answers (pure function of its arguments).
-@lru_cache(maxsize=65536)
-def _phone_key(value: str, default_region: str) -> str | None:
-    text = value.strip()
+# Parsing is the costly part of an import row, and the same number is asked about as typed and then in its
+# E.164 form (stored form, blind index, validity flag). Both caches hold pure functions of their keys; the
+# validity check parses the E.164 form anyway, so it also records that form's own key (same parse, same
+# answer as phone_key would compute), which saves the third parse of every new number.
+_KEYS: dict[tuple[str, str], str | None] = {}
+_VALID: dict[str, bool] = {}
+_CACHE_LIMIT = 131072
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()  # forgetting only costs parsing again
+    cache[key] = value
+    return value
+
+
+def _e164_of(text: str, default_region: str) -> str | None:
     if not text:
         return None
     digits = "".join(ch for ch in text if ch.isdigit())
@@ -46,9 +62,27 @@ def _phone_key(value: str, default_region: str) -> str | None:
         number = phonenumbers.parse(text, default_region.upper())
     except phonenumbers.NumberParseException:
         return None
+    e164 = _format_possible(number)
+    if e164 == text and e164 not in _VALID:
+        # Typed in E.164 already: this parse is the one the validity check would make of that form.
+        _remember(_VALID, e164, phonenumbers.is_valid_number(number))
+    return e164
+
+
+def _format_possible(number: phonenumbers.PhoneNumber) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _is_valid_e164(e164: str) -> bool:
+    found = _VALID.get(e164)
+    if found is None:
+        number = phonenumbers.parse(e164)
+        found = _remember(_VALID, e164, phonenumbers.is_valid_number(number))
+        if (e164, "+") not in _KEYS:
+            _remember(_KEYS, (e164, "+"), _format_possible(number))
+    return found
 
 
 def external_key(value: str | None) -> str | None:
@@ -84,11 +118,6 @@ def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
     if e164 is None:
         return None
     return e164 if _is_valid_e164(e164) else None
-
-
-@lru_cache(maxsize=65536)
-def _is_valid_e164(e164: str) -> bool:
-    return phonenumbers.is_valid_number(phonenumbers.parse(e164))
 
 
 def phone_problem(value: str | None, default_region: str = "RU") -> str | None:

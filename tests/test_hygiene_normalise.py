@@ -209,3 +209,41 @@ def test_normalise_country_idempotent(raw):
     once = normalise_country(raw)
     if once is not None:
         assert normalise_country(once) == once
+
+
+# ---------------------------------------------------------------- email fast path
+
+ATEXT = "abcxyzABCXYZ0123456789!#$%&'*+-/=?^_`{|}~"
+DOMAINS = [
+    "gmail.com", "GMAIL.COM", "mail.ru", "yandex.ru", "ukr.net", "example.com", "sub.domain.co.uk", "localhost",
+    "x.test", "x.local", "x.invalid", "x.onion", "arpa", "-bad.com", "bad-.com", "a..b.com", ".a.com", "a.com.",
+    "123.456", "1.2.3.4", "x.123", "xn--80a.xn--p1ai", "xn--d1acufc.xn--p1ai", "a" * 63 + ".com",
+    "a" * 64 + ".com", ".".join(["abcdefghi"] * 26) + ".com", "mail", "почта.рф", "ex_ample.com", "ex ample.com",
+]  # fmt: skip
+local_part = st.one_of(
+    st.text(alphabet=ATEXT + ".", min_size=0, max_size=70),
+    st.text(alphabet=ATEXT + ". \"@<>(),;:\\[]ёж", min_size=0, max_size=20),
+)
+
+
+def full_validator_problem(value):
+    """What email_problem answered before the fast path: email-validator on the whole address."""
+    from hygiene.normalise import _strip_email
+
+    if value is None or not _strip_email(value):
+        return "email.empty"
+    return None if normalise_email(value) else "email.syntax"
+
+
+@settings(max_examples=600)
+@given(local_part, st.one_of(st.sampled_from(DOMAINS), st.text(alphabet="abz09.-_", max_size=20)), st.booleans())
+def test_email_problem_fast_path_agrees_with_email_validator(local, domain, wrap):
+    address = f"{local}@{domain}"
+    if wrap:
+        address = f" <{address}> "
+    assert email_problem(address) == full_validator_problem(address)
+
+
+@pytest.mark.parametrize("address", ["a@b@gmail.com", "a" * 250 + "@gmail.com", "ivan@gmail.com", "ivan@x.test"])
+def test_email_problem_edge_cases_agree(address):
+    assert email_problem(address) == full_validator_problem(address)

@@ -164,3 +164,59 @@ def test_sigkill_mid_import_then_rerun_leaves_each_row_once(svc, settings, tmp_p
     assert Subject.select().count() == n
     # Every external id is indexed exactly once.
     assert BlindIndex.select().where(BlindIndex.kind == "external").count() == n
+
+
+def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc, admin):
+    from compliance.importer import Importer
+
+    first = [{"external_id": f"u{i}", "last_name": "Орлов", "email": f"old{i}@example.com"} for i in range(40)]
+    second = [
+        {"external_id": f"u{i}", "email": f"new{i}@example.com", "phone": f"+7912555{i:04d}", "city": "Казань"}
+        for i in range(40)
+    ]
+    report = Importer(svc, admin, batch_size=15).run(first + second)
+    assert (report.imported, report.updated) == (40, 40)
+    assert Subject.select().count() == 40
+    for i in (0, 17, 39):
+        [sid] = lookup(svc, admin, external_id=f"u{i}")
+        profile = read(svc, admin, sid)["profile"]
+        assert profile["emails"] == [f"old{i}@example.com", f"new{i}@example.com"]
+        assert profile["phones"] == [f"+7912555{i:04d}"] and profile["city"] == "Казань"
+        assert profile["last_name"] == "Орлов"
+        # Both emails and the new phone find the subject; the old index rows were replaced, not duplicated.
+        assert lookup(svc, admin, email=f"new{i}@example.com") == [sid]
+        assert lookup(svc, admin, email=f"old{i}@example.com") == [sid]
+        assert lookup(svc, admin, phone=f"8 912 555 {i:04d}") == [sid]
+        assert BlindIndex.select().where(BlindIndex.subject_id == sid).count() == 4
+
+
+def test_large_batches_audit_every_subject_in_entries_under_the_size_limit(svc, admin):
+    from compliance.audit import AuditEntry
+    from compliance.importer import Importer
+
+    rows = [{"external_id": f"b{i}", "email": f"batch{i}@example.com"} for i in range(2600)]
+    report = Importer(svc, admin, batch_size=2600).run(rows)
+    assert report.imported == 2600
+    entries = [e for e in svc.audit.entries() if e["action"] == "subject.import"]
+    assert [e["details"]["part"] for e in entries] == ["1/3", "2/3", "3/3"]
+    created = [sid for e in entries for sid in e["details"]["created"]]
+    assert sorted(created) == sorted(s.id for s in Subject.select(Subject.id))
+    assert all(len(e["details"]["created"]) <= 1000 for e in entries)
+    assert svc.audit.verify()["ok"]
+    assert AuditEntry.select().count() >= 3
+
+
+def test_import_leaves_the_garbage_collector_as_it_found_it(svc, admin):
+    import gc
+
+    from compliance.importer import Importer
+
+    class Boom(dict):
+        def items(self):
+            raise RuntimeError("unreadable row")
+
+    Importer(svc, admin).run([{"email": "gc@example.com"}])
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError):
+        Importer(svc, admin).run([Boom(email="x@example.com")])
+    assert gc.get_freeze_count() == 0

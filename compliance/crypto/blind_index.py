@@ -21,11 +21,14 @@ class BlindIndexer:
         self._keys = dict(keys)
         self.active = active
         self.default_region = default_region
+        self._versions = sorted(self._keys, reverse=True)
+        # One HMAC object per key version, copied per digest: cheaper than keying a new one each time.
+        self._macs = {v: hmac.new(k, digestmod=hashlib.sha256) for v, k in self._keys.items()}
 
     @property
     def versions(self) -> list[int]:
         """Index-key versions available for lookups, newest first."""
-        return sorted(self._keys, reverse=True)
+        return list(self._versions)
 
     def canonical(self, kind: str, value: str | None) -> str | None:
         """Return the canonical form hashed for an identifier kind, or None if there is nothing to index."""
@@ -48,12 +51,13 @@ class BlindIndexer:
 
     def digest_canonical(self, kind: str, canon: str, version: int | None = None) -> bytes:
         """HMAC an already canonical value; the kind is part of the message so kinds never collide."""
-        key = self._keys[self.active if version is None else version]
-        return hmac.new(key, f"{kind}\x00{canon}".encode(), hashlib.sha256).digest()
+        mac = self._macs[self.active if version is None else version].copy()
+        mac.update(f"{kind}\x00{canon}".encode())
+        return mac.digest()
 
     def all_digests(self, kind: str, value: str | None) -> list[tuple[int, bytes]]:
         """Digests under every available version, for lookups during a reindex."""
         canon = self.canonical(kind, value)
         if canon is None:
             return []
-        return [(v, self.digest_canonical(kind, canon, v)) for v in self.versions]
+        return [(v, self.digest_canonical(kind, canon, v)) for v in self._versions]

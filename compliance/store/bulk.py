@@ -17,27 +17,84 @@ def insert_rows(model, rows: Sequence[dict[str, Any]], columns: Sequence[str] | 
     if not rows:
         return 0
     db = model._meta.database
+    meta = model._meta.fields
     given = list(columns or rows[0].keys())
-    # Columns the rows leave out get the field default, as Model.insert would give them.
-    defaults = {f.name: f.default for f in model._meta.sorted_fields if f.name not in given and f.default is not None}
-    fields = [model._meta.fields[name] for name in [*given, *defaults]]
+    # Columns the rows leave out get the field default, as Model.insert would give them: a constant once,
+    # a callable per row.
+    left_out = [f for f in model._meta.sorted_fields if f.name not in given and f.default is not None]
+    constant = [f for f in left_out if not callable(f.default)]
+    per_row = [f for f in left_out if callable(f.default)]
+    fields = [*(meta[name] for name in given), *constant, *per_row]
     mark = "%s" if is_postgres(db) else "?"
-    table = model._meta.table_name
     # Table and column names come from the model definition, never from input; values are parameters.
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join([mark] * len(fields))
-    sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608
-
-    def value(row: dict[str, Any], field) -> Any:
-        if field.name in defaults:
-            default = defaults[field.name]
-            return field.db_value(default() if callable(default) else default)
-        return field.db_value(row.get(field.name))
-
-    params = [tuple(value(row, f) for f in fields) for row in rows]
+    sql = f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks})'  # noqa: S608
+    # Converters bound once: this runs for every value of a bulk import.
+    convert = [(name, meta[name].db_value) for name in given]
+    fixed = tuple(f.db_value(f.default) for f in constant)
+    if per_row:
+        made = [(f.db_value, f.default) for f in per_row]
+        params = [(*[c(row.get(n)) for n, c in convert], *fixed, *[c(make()) for c, make in made]) for row in rows]
+    else:
+        params = [(*[c(row.get(n)) for n, c in convert], *fixed) for row in rows]
     cursor = db.cursor()
     try:
         cursor.executemany(sql, params)
     finally:
         cursor.close()
     return len(params)
+
+
+def update_rows(model, rows: Sequence[dict[str, Any]], key: str = "id") -> int:
+    """UPDATE many rows by primary key in one executemany; each row gives the key and the same other columns."""
+    if not rows:
+        return 0
+    db = model._meta.database
+    names = [name for name in rows[0] if name != key]
+    fields = [model._meta.fields[name] for name in names]
+    key_field = model._meta.fields[key]
+    mark = "%s" if is_postgres(db) else "?"
+    # Table and column names come from the model definition, never from input; values are parameters.
+    sets = ", ".join(f'"{f.column_name}" = {mark}' for f in fields)
+    sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "{key_field.column_name}" = {mark}'  # noqa: S608
+    params = [(*(f.db_value(row[f.name]) for f in fields), key_field.db_value(row[key])) for row in rows]
+    cursor = db.cursor()
+    try:
+        cursor.executemany(sql, params)
+    finally:
+        cursor.close()
+    return len(params)
+
+
+_SQL_BY_SHAPE: dict[tuple, str] = {}
+
+
+def select_in(model, columns: Sequence, equal: Sequence[tuple], key, values: Sequence) -> list[tuple]:
+    """SELECT columns FROM model WHERE each (field, value) of equal holds AND key IN values; rows converted
+    by the fields' own python_value, so values are what the model would give.
+
+    Peewee rebuilds the SQL of a query and a model instance per row on every call, which dominates hot paths
+    (consent checks, import lookups); this builds the SQL once per shape and returns plain tuples.
+    """
+    if not values:
+        return []
+    db = model._meta.database
+    mark = db.param
+    shape = (model, tuple(columns), tuple(f for f, _ in equal), key, len(values), mark)
+    sql = _SQL_BY_SHAPE.get(shape)
+    if sql is None:
+        tests = [f'"{f.column_name}" = {mark}' for f, _ in equal]
+        tests.append(f'"{key.column_name}" IN ({", ".join([mark] * len(values))})')
+        names = ", ".join(f'"{c.column_name}"' for c in columns)
+        # Table and column names come from the model definitions, never from input; values are parameters.
+        sql = f'SELECT {names} FROM "{model._meta.table_name}" WHERE {" AND ".join(tests)}'  # noqa: S608
+        _SQL_BY_SHAPE[shape] = sql
+    params = [f.db_value(v) for f, v in equal] + [key.db_value(v) for v in values]
+    cursor = db.execute_sql(sql, params)
+    try:
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    convert = [c.python_value for c in columns]
+    return [tuple(f(v) for f, v in zip(convert, row, strict=True)) for row in rows]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
+import secrets
 import threading
-import uuid
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -22,12 +24,100 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "interest-cohort=()",
 }
-_SECURITY_ITEMS = [(key.lower(), key, value) for key, value in SECURITY_HEADERS.items()]
+_SECURITY_ITEMS = [(key.lower(), (key, value)) for key, value in SECURITY_HEADERS.items()]
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}\Z")
+REQUEST_ID_KEY = "consentry.request_id"
+
+
+class RequestIds:
+    """Unique request ids without a system call per request: a random prefix per process and a counter."""
+
+    def __init__(self):
+        self._pid = -1
+        self._prefix = ""
+        self._count = itertools.count(1)
+
+    def next(self) -> str:
+        """A new id (32 hex characters, like a UUID's hex form)."""
+        pid = os.getpid()
+        if pid != self._pid:  # a forked worker starts its own sequence under a prefix of its own
+            self._prefix, self._count, self._pid = secrets.token_hex(8), itertools.count(1), pid
+        return f"{self._prefix}{next(self._count):016x}"
+
+
+class ResponseHeaders:
+    """WSGI middleware: gives every request an id and every response the security headers and that id.
+
+    At the WSGI layer the headers are appended as ready tuples once per response, instead of going through
+    werkzeug's per-header validation in an after_request hook (a measurable share of a consent check), and
+    they reach every response, errors included. A header a view set itself (e.g. Cache-Control) is kept.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.ids = RequestIds()
+
+    def __call__(self, environ, start_response):
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        # A caller's id is echoed only when it is a plain token: never raw input into a response header.
+        request_id = given if given and _REQUEST_ID.match(given) else self.ids.next()
+        environ[REQUEST_ID_KEY] = request_id
+
+        def start(status, headers, exc_info=None):
+            present = {key.lower() for key, _ in headers}
+            headers.extend(item for lowered, item in _SECURITY_ITEMS if lowered not in present)
+            headers.append(("X-Request-Id", request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+class Connections:
+    """The worker's database connection around a request: opened (or reused) before, kept or closed after."""
+
+    def __init__(self, db):
+        self.db = db
+        self.pid = os.getpid()
+
+    def open(self) -> None:
+        """Connect, or reuse this thread's connection; a forked process drops the parent's first (--preload)."""
+        if self.pid != os.getpid():
+            self.db._state.reset()
+            self.pid = os.getpid()
+        self.db.connect(reuse_if_open=True)
+
+    def release(self, exc: BaseException | None = None) -> None:
+        """After a request: keep a healthy connection of a long-lived thread, close any other."""
+        db = self.db
+        if db.is_closed() or db.in_transaction():
+            return
+        # A long-lived worker thread (gunicorn sync worker, tests) keeps its connection for the next request:
+        # reconnecting costs a connect, the pragmas and, on SQLite, a WAL checkpoint on close, per request.
+        # Per-request threads (the threaded development server) close theirs; so does a broken connection.
+        if exc is None and threading.current_thread() is threading.main_thread() and db.is_connection_usable():
+            return
+        db.close()
+
+
+class ConsentryFlask(Flask):
+    """Flask, remembering which hooks and views are coroutines instead of asking inspect on every request."""
+
+    _SYNC_LIMIT = 4096  # after_this_request callbacks are new functions per request: keep the memo bounded
+
+    def ensure_sync(self, func):
+        memo = self.__dict__.setdefault("_ensure_sync_memo", {})
+        found = memo.get(func)
+        if found is None:
+            if len(memo) >= self._SYNC_LIMIT:
+                memo.clear()
+            found = memo[func] = super().ensure_sync(func)
+        return found
 
 
 def create_app(test_config: dict | None = None, *, settings: Settings | None = None, services=None) -> Flask:
     """Build the app: settings from the environment unless given; services opened once per process."""
-    app = Flask("consentry", static_folder=None, template_folder="templates", root_path=str(Path(__file__).parent))
+    root = str(Path(__file__).parent)
+    app = ConsentryFlask("consentry", static_folder=None, template_folder="templates", root_path=root)
     if services is None:
         from compliance.services import build_services
 
@@ -44,40 +134,23 @@ def create_app(test_config: dict | None = None, *, settings: Settings | None = N
     app.extensions["consentry"] = services
     problems.init_app(app)
 
-    built_in = [os.getpid()]
+    connections = Connections(services.db)
 
     @app.before_request
     def _open():
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
-        if built_in[0] != os.getpid():  # forked after start-up (--preload): drop the parent's connection
-            services.db._state.reset()
-            built_in[0] = os.getpid()
-        services.db.connect(reuse_if_open=True)
+        g.request_id = request.environ.get(REQUEST_ID_KEY) or secrets.token_hex(16)
+        connections.open()
 
     @app.teardown_request
     def _close(exc):
-        db = services.db
-        if db.is_closed() or db.in_transaction():
-            return
-        # A long-lived worker thread (gunicorn sync worker, tests) keeps its connection for the next request:
-        # reconnecting costs a connect, the pragmas and, on SQLite, a WAL checkpoint on close, per request.
-        # Per-request threads (the threaded development server) close theirs; so does a broken connection.
-        if exc is None and threading.current_thread() is threading.main_thread() and db.is_connection_usable():
-            return
-        db.close()
-
-    @app.after_request
-    def _headers(response):
-        # Same as headers.setdefault per header, without its per-call scan and KeyError (a hot-path cost).
-        headers = response.headers
-        present = {key.lower() for key, _ in headers.items()}
-        for lowered, key, value in _SECURITY_ITEMS:
-            if lowered not in present:
-                headers.add(key, value)
-        headers["X-Request-Id"] = g.get("request_id", "")
-        return response
+        connections.release(exc)
 
     from api import routes
 
     routes.init_app(app)
+    if app.config.get("CONSENTRY_FAST_CHECK", settings.fast_check):
+        from api.fast_check import FastCheck
+
+        app.wsgi_app = FastCheck(app.wsgi_app, app, services, connections)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseHeaders(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -10,9 +10,9 @@ from compliance.errors import Forbidden, Unauthenticated
 from compliance.principals import authenticator
 
 
-def bearer() -> str | None:
-    """The key from `Authorization: Bearer …`, or None."""
-    header = request.headers.get("Authorization", "")
+def bearer(req=None) -> str | None:
+    """The key from `Authorization: Bearer …` of this request (or the one given), or None."""
+    header = (req if req is not None else request).headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
@@ -24,16 +24,18 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _authenticate():
-        view = current_app.view_functions.get(request.endpoint or "")
+        # Every request passes here: resolve the context proxies once (each lookup costs a context-var read).
+        req, flask_app, ctx = request._get_current_object(), current_app._get_current_object(), g._get_current_object()
+        view = flask_app.view_functions.get(req.endpoint or "")
         op: Operation | None = getattr(view, "operation", None)
         if op is None or op.public:
             return None  # unknown routes fall through to 404/405; public routes need no key
-        svc = current_app.extensions["consentry"]
-        if getattr(g, "actor", None) is not None:  # already signed in (admin pages' session)
-            actor = g.actor
+        svc = flask_app.extensions["consentry"]
+        if getattr(ctx, "actor", None) is not None:  # already signed in (admin pages' session)
+            actor = ctx.actor
         else:
             try:
-                actor = authenticator(svc).authenticate(bearer(), channel="api", request_id=g.request_id)
+                actor = authenticator(svc).authenticate(bearer(req), channel="api", request_id=ctx.request_id)
             except Unauthenticated as exc:
                 code = exc.errors[0]["code"] if exc.errors else "key"
                 svc.audit.record(
@@ -45,7 +47,7 @@ def init_app(app: Flask) -> None:
                     request_id=g.request_id,
                 )
                 raise
-            g.actor = actor
+            ctx.actor = actor
         if not actor.can(op.scope):
             svc.audit.record(
                 actor,

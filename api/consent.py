@@ -145,7 +145,7 @@ class Receipt(Schema):
     spiCat = fields.List(fields.String())  # noqa: N815
 
 
-_DECISION_FIELDS = frozenset(Decision._declared_fields)
+DECISION_FIELDS = frozenset(Decision._declared_fields)
 
 
 def _svc():
@@ -171,7 +171,7 @@ def _gpc() -> bool:
 def check_one(query):
     decision = consent.check(_svc(), current_actor(), **query)
     # What Decision().dump returns for a decision (declared keys; str and bool values pass through), cheaper.
-    return jsonify({key: value for key, value in decision.items() if key in _DECISION_FIELDS})
+    return jsonify({key: value for key, value in decision.items() if key in DECISION_FIELDS})
 
 
 @bp.operation(

@@ -68,7 +68,7 @@ def schema_instance(schema: type[Schema]) -> Schema:
 _PLAIN: dict[type, dict[str, tuple[bool, int, float]] | None] = {}
 
 
-def _plain_strings(schema: type[Schema]) -> dict[str, tuple[bool, int, float]] | None:
+def plain_query_spec(schema: type[Schema]) -> dict[str, tuple[bool, int, float]] | None:
     """{field: (required, min length, max length)} when a query schema only holds plain length-limited
     strings (no hooks, renames, defaults or other validators) and refuses unknown fields; else None."""
     if schema in _PLAIN:
@@ -96,7 +96,7 @@ def _plain_strings(schema: type[Schema]) -> dict[str, tuple[bool, int, float]] |
     return spec
 
 
-def _plain_valid(spec: dict[str, tuple[bool, int, float]], args: dict[str, str]) -> bool:
+def plain_query_valid(spec: dict[str, tuple[bool, int, float]], args: dict[str, str]) -> bool:
     """True when schema.load would accept these arguments unchanged (else it runs and reports the errors)."""
     for name, value in args.items():
         limits = spec.get(name)
@@ -144,8 +144,8 @@ def _load_body(schema: type[Schema]) -> Any:
 
 def _load_query(schema: type[Schema]) -> Any:
     args = request.args.to_dict()
-    spec = _plain_strings(schema)
-    if spec is not None and _plain_valid(spec, args):
+    spec = plain_query_spec(schema)
+    if spec is not None and plain_query_valid(spec, args):
         return args  # what schema.load returns for valid plain strings, without its per-call cost
     try:
         return schema_instance(schema).load(args)

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,10 +83,12 @@ class Instance:
     svc: object
     subject_ids: list[str]
     api_key: str
+    extra_env: dict[str, str] = field(default_factory=dict)  # further CONSENTRY_* settings for the workers
 
     def env(self) -> dict[str, str]:
         """The environment a gunicorn worker needs to open this instance (no other CONSENTRY_* leaks in)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTRY_")}
+        env.update(self.extra_env)
         env["CONSENTRY_HOME"] = str(self.settings.home)
         env["PYTHONPATH"] = str(ROOT)
         return env
@@ -408,7 +410,8 @@ def compare(inst: Instance, scenarios: list[Scenario], *, rounds, duration, conn
     common = {"connections": connections, "limit": limit, "workdir": workdir}
     out = {}
     with Gunicorn(REAL_APP, env) as real_srv, Gunicorn(BARE_APP, env) as bare_srv:
-        print(f"$ CONSENTRY_HOME={inst.settings.home} {real_srv.command}")
+        settings = " ".join(f"{k}={v}" for k, v in sorted(inst.extra_env.items()))
+        print(f"$ {settings + ' ' if settings else ''}CONSENTRY_HOME={inst.settings.home} {real_srv.command}")
         print(f"$ {bare_srv.command}")
         print(f"$ {loadgen_command(duration, connections)}   ({rounds} alternating rounds per server)")
         for sc in scenarios:

@@ -1,6 +1,7 @@
 """Benchmark: consent checks on 100k subjects, single (HTTP, vs a bare Flask route) and bulk (in-process, HTTP).
 
 Usage: python bench/consent.py [--subjects 100000] [--duration 10] [--connections 4] [--profile DIR]
+                               [--fast-check on|off]
 
 Setup (timed separately): subjects through the real Importer, then one consent event and state row per
 subject and purpose written in bulk (the rows `_write_event` would write: same fields, states and expiries;
@@ -184,12 +185,19 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=5000, help="in-process single checks timed")
     parser.add_argument("--profile", type=Path, default=None, help="write py-spy profiles of a worker here")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto", help="load generator")
+    parser.add_argument(
+        "--fast-check",
+        choices=("on", "off"),
+        default="on",
+        help="CONSENTRY_FAST_CHECK for the workers (off: every check through Flask's request machinery)",
+    )
     args = parser.parse_args()
     CLIENT["name"] = args.client
     print(f"machine: {describe()}")
     with tempfile.TemporaryDirectory(prefix="consentry-bench-") as tmp:
         folder = Path(tmp)
         inst = make_instance(folder, args.subjects, "app")
+        inst.extra_env["CONSENTRY_FAST_CHECK"] = "1" if args.fast_check == "on" else "0"
         svc = inst.svc
         t0 = time.perf_counter()
         events = seed_consent(svc, inst.subject_ids)
@@ -245,6 +253,7 @@ def main() -> None:
         if real_bulk.errors:
             print("WARNING: some bulk requests failed; the figures above are not valid")
         summary = {
+            "fast_check": args.fast_check,
             "single_rps": round(real.rps),
             "bare_rps": round(bare.rps),
             "ratio": round(ratio, 3),

@@ -27,7 +27,7 @@ from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.mailer import Message
 from compliance.purposes import Purpose, purposes_of
-from compliance.store.bulk import select_in
+from compliance.store.bulk import reader, select_in
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel, Subject, Suppression
 from compliance.subjects import find_subjects, identifiers, profile_of, suppressed_scope
@@ -557,9 +557,9 @@ class CheckCounter:
         self._pending = 0
         self._lock = threading.Lock()
 
-    def add(self, svc, principal: str, purpose: str, n: int = 1) -> None:
-        """Count n checks; flush when enough have accumulated."""
-        day = svc.clock.now().date().isoformat()
+    def add(self, svc, principal: str, purpose: str, n: int = 1, at: datetime | None = None) -> None:
+        """Count n checks (made at `at`, now by default); flush when enough have accumulated."""
+        day = (at or svc.clock.now()).date().isoformat()
         with self._lock:
             self.counts[(principal, purpose, day)] += n
             self._pending += n
@@ -601,6 +601,7 @@ _SUBJECT_COLUMNS = (
 )
 _STATE_COLUMNS = (ConsentState.subject_id, ConsentState.state, ConsentState.expires_at)
 _State = namedtuple("_State", "state expires_at")
+_PERSON_AND_STATE_CONVERT = tuple(reader(c) for c in (*_SUBJECT_COLUMNS, ConsentState.state, ConsentState.expires_at))
 
 
 class _Person:
@@ -632,6 +633,7 @@ def _person_and_state(subject_id: str, purpose: str, channel: str) -> tuple[_Per
     db = Subject._meta.database
     mark = db.param
     sql = _SQL_BY_SHAPE.get(("person_and_state", mark))
+    convert = _PERSON_AND_STATE_CONVERT
     if sql is None:
         names = ", ".join(f's."{c.column_name}"' for c in _SUBJECT_COLUMNS)
         # Table and column names come from the model definitions, never from input; values are parameters.
@@ -643,17 +645,19 @@ def _person_and_state(subject_id: str, purpose: str, channel: str) -> tuple[_Per
             f'WHERE s."{Subject.id.column_name}" = {mark}'
         )
         _SQL_BY_SHAPE[("person_and_state", mark)] = sql
-    convert = [c.python_value for c in (*_SUBJECT_COLUMNS, ConsentState.state, ConsentState.expires_at)]
+
+    bound = getattr(db, "obj", None) or db  # the database behind the proxy: one attribute hop less per call
 
     def fetch(sid: str) -> tuple[_Person | None, _State | None]:
-        cursor = db.execute_sql(sql, [purpose, channel, sid])
+        cursor = bound.execute_sql(sql, (purpose, channel, sid))
         try:
             row = cursor.fetchone()
         finally:
             cursor.close()
         if row is None:
             return None, None
-        row = tuple(f(v) for f, v in zip(convert, row, strict=True))
+        # python_value maps None to None for every one of these fields: convert only the values present.
+        row = tuple(v if v is None else f(v) for f, v in zip(convert, row, strict=True))
         return _Person(row[:5]), (_State(row[5], row[6]) if row[5] is not None else None)  # state is NOT NULL
 
     person, state = fetch(subject_id)
@@ -738,8 +742,9 @@ def check(
                 [person.id],
             )
             state_row = _State(found[0][1], found[0][2]) if found else None
-    counter(svc).add(svc, actor.principal_id, spec.id)
-    return decide(svc, spec, chan, person, state_row, scope)
+    now = svc.clock.now()  # one instant for the count and the decision
+    counter(svc).add(svc, actor.principal_id, spec.id, at=now)
+    return decide(svc, spec, chan, person, state_row, scope, now=now)
 
 
 def check_many(svc, actor: Actor, *, purpose: str, subjects: list[str], channel: str | None = None) -> list[dict]:
@@ -785,8 +790,8 @@ def check_many(svc, actor: Actor, *, purpose: str, subjects: list[str], channel:
             chunk,
         ):
             states[found[0]] = _State(found[1], found[2])
-    counter(svc).add(svc, actor.principal_id, spec.id, len(subjects))
     now = svc.clock.now()  # one instant for the whole batch
+    counter(svc).add(svc, actor.principal_id, spec.id, len(subjects), at=now)
     results = []
     for sid in subjects:
         person = people.get(sid)

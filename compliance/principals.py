@@ -178,16 +178,11 @@ class Authenticator:
                 "an API key is required (Authorization: Bearer csk_…)",
                 errors=[{"field": "Authorization", "code": "key.missing"}],
             )
-        # A key accepted in the last few seconds is known by its hash: only keys that passed the format and
-        # checksum checks below are ever cached, so checking the cache first skips repeating them per request.
+        known = self.recently_accepted(secret, channel=channel, request_id=request_id)
+        if known is not None:
+            return known
         digest = apikeys.hash_key(secret) if len(secret) <= 256 else ""
         now_mono = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(digest)
-        if hit and hit[0] > now_mono:
-            actor, key_id = hit[1], hit[2]
-            self._touch(key_id, now_mono)
-            return _with_request(actor, channel, request_id)
         parsed = apikeys.parse(secret)
         if parsed is None:
             raise Unauthenticated(
@@ -217,6 +212,23 @@ class Authenticator:
             self._cache[digest] = (now_mono + ttl, actor, key.id)
         self._touch(key.id, now_mono)
         return _with_request(actor, channel, request_id)
+
+    def recently_accepted(
+        self, secret: str | None, *, channel: str = "api", request_id: str | None = None
+    ) -> Actor | None:
+        """The Actor of a key accepted in the last few seconds (known by its hash), else None: nothing is raised
+        or audited here, a caller that gets None runs authenticate() for the full checks and their errors."""
+        # Only keys that passed every check of authenticate() are cached, so a hit skips repeating them.
+        if not secret or len(secret) > 256:
+            return None
+        digest = apikeys.hash_key(secret)
+        now_mono = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(digest)
+        if not hit or hit[0] <= now_mono:
+            return None
+        self._touch(hit[2], now_mono)
+        return _with_request(hit[1], channel, request_id)
 
     def _touch(self, key_id: str, now_mono: float) -> None:
         # last_used_at is written at most once a minute per key: a write per request would serialise checks.

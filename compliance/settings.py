@@ -27,6 +27,7 @@ class Settings:
     max_page_size: int = 200
     max_bulk_checks: int = 1000
     import_batch_size: int = 2000
+    fast_check: bool = True  # serve well-formed GET /v1/consent/check without Flask's request machinery
     log_file: Path | None = None
     outbox_dir: Path | None = None
     exports_dir: Path | None = None
@@ -76,6 +77,12 @@ class Settings:
                     raise SettingsError(f"{env_name} must be a whole number") from None
                 if int(values[name]) <= 0:  # type: ignore[call-overload]
                     raise SettingsError(f"{env_name} must be positive")
+        fast = pick("fast_check", "CONSENTRY_FAST_CHECK", True)
+        if isinstance(fast, str):
+            if fast.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise SettingsError("CONSENTRY_FAST_CHECK must be 1 or 0 (true/false)")
+            fast = fast.strip().lower() in ("1", "true", "yes", "on")
+        values["fast_check"] = bool(fast)
         known = {f.name for f in fields(cls)}
         unknown = set(given) - known
         if unknown:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance import rotation
 from compliance import subjects as subj
@@ -143,3 +145,22 @@ def test_reindex_keeps_lookups_working(svc, admin):
     assert subj.lookup(svc, admin, email="a.petrov@example.ru") == [sid]
     svc2 = build_services(svc.settings, clock=svc.clock)
     assert subj.lookup(svc2, svc2.local_actor(), email="A.PETROV@example.ru") == [sid]
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.datetimes().map(str),
+        st.datetimes().map(lambda d: d.strftime("%Y-%m-%d %H:%M:%S")),
+        st.dates().map(str),
+        st.datetimes(timezones=st.timezones()).map(str),
+        st.text(alphabet="0123456789-: .T+Z", max_size=30),
+    )
+)
+def test_fast_datetime_reader_reads_what_peewee_reads(text):
+    from peewee import DateTimeField
+
+    from compliance.store.bulk import reader
+
+    field = DateTimeField()
+    assert reader(field)(text) == field.python_value(text)

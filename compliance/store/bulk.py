@@ -41,6 +41,10 @@ def insert_rows(model, rows: Sequence[dict[str, Any]], columns: Sequence[str] | 
         params = [(*[c(row.get(n)) for n, c in convert], *fixed, *[c(make()) for c, make in made]) for row in rows]
     else:
         params = [(*[c(row.get(n)) for n, c in convert], *fixed) for row in rows]
+    return _executemany(db, sql, params)
+
+
+def _executemany(db, sql: str, params: list[tuple]) -> int:
     cursor = db.cursor()
     try:
         cursor.executemany(sql, params)
@@ -62,12 +66,7 @@ def update_rows(model, rows: Sequence[dict[str, Any]], key: str = "id") -> int:
     sets = ", ".join(f'"{f.column_name}" = {mark}' for f in fields)
     sql = f'UPDATE "{model._meta.table_name}" SET {sets} WHERE "{key_field.column_name}" = {mark}'  # noqa: S608
     params = [(*(f.db_value(row[f.name]) for f in fields), key_field.db_value(row[key])) for row in rows]
-    cursor = db.cursor()
-    try:
-        cursor.executemany(sql, params)
-    finally:
-        cursor.close()
-    return len(params)
+    return _executemany(db, sql, params)
 
 
 _SQL_BY_SHAPE: dict[tuple, str] = {}

@@ -12,7 +12,11 @@ from compliance.principals import authenticator
 
 def bearer(req=None) -> str | None:
     """The key from `Authorization: Bearer …` of this request (or the one given), or None."""
-    header = (req if req is not None else request).headers.get("Authorization", "")
+    return bearer_token((req if req is not None else request).headers.get("Authorization", ""))
+
+
+def bearer_token(header: str) -> str | None:
+    """The key of an `Authorization` header value of the Bearer scheme, or None."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
@@ -44,7 +48,7 @@ def init_app(app: Flask) -> None:
                     request.endpoint or "",
                     outcome="denied",
                     details={"reason": code, "method": request.method},
-                    request_id=g.request_id,
+                    request_id=ctx.request_id,
                 )
                 raise
             ctx.actor = actor

@@ -145,7 +145,7 @@ class Receipt(Schema):
     spiCat = fields.List(fields.String())  # noqa: N815
 
 
-DECISION_FIELDS = frozenset(Decision._declared_fields)
+_DECISION_FIELDS = frozenset(Decision._declared_fields)
 
 
 def _svc():
@@ -169,9 +169,12 @@ def _gpc() -> bool:
     ),
 )
 def check_one(query):
-    decision = consent.check(_svc(), current_actor(), **query)
-    # What Decision().dump returns for a decision (declared keys; str and bool values pass through), cheaper.
-    return jsonify({key: value for key, value in decision.items() if key in DECISION_FIELDS})
+    return jsonify(decision_body(consent.check(_svc(), current_actor(), **query)))
+
+
+def decision_body(decision: dict) -> dict:
+    """What Decision().dump returns for a decision (declared keys; str and bool values pass through), cheaper."""
+    return {key: value for key, value in decision.items() if key in _DECISION_FIELDS}
 
 
 @bp.operation(

@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from api.app import REQUEST_ID_KEY
-from api.consent import DECISION_FIELDS, CheckQuery, check_one
+from api.auth import bearer_token
+from api.consent import CheckQuery, check_one, decision_body
 from api.routing import plain_query_spec, plain_query_valid
 from compliance import consent
 from compliance.principals import authenticator
@@ -38,7 +39,6 @@ class FastCheck:
         self.spec = plain_query_spec(CheckQuery)
         if self.spec is None:
             raise RuntimeError("CheckQuery must stay a plain-string schema for the fast consent check")
-        self.fields = DECISION_FIELDS
         self.dumps = flask_app.json.dumps
         self.served = 0  # requests answered here (tests check both paths are exercised)
 
@@ -53,9 +53,8 @@ class FastCheck:
 
     def answer(self, environ: dict[str, Any]) -> bytes | None:
         """The response body for a request this path may answer, else None (Flask answers it)."""
-        scheme, _, secret = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        secret = secret.strip()
-        if scheme.lower() != "bearer" or not secret:
+        secret = bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
+        if secret is None:
             return None
         query = self.query(environ.get("QUERY_STRING", ""))
         if query is None:
@@ -71,9 +70,8 @@ class FastCheck:
             self.connections.release(exc)
             return None
         self.connections.release()
-        shown = {key: value for key, value in decision.items() if key in self.fields}
         # jsonify's output for a non-debug app: the provider's dumps, compact, and a newline.
-        return (self.dumps(shown, separators=(",", ":")) + "\n").encode()
+        return (self.dumps(decision_body(decision), separators=(",", ":")) + "\n").encode()
 
     def query(self, text: str) -> dict[str, str] | None:
         """The query parameters when they are plain, unrepeated and valid for the route's schema, else None."""

@@ -32,6 +32,7 @@ from compliance.subjects import (
     has_identity,
     identifiers,
     index_rows,
+    index_rows_of,
     merge_into,
     split_profile,
 )
@@ -247,7 +248,7 @@ class Importer:
                     if version == indexer.active:
                         active.append((kind, digest))
             row_digests.append(pairs)
-            row_index.append(list(dict.fromkeys(active)))
+            row_index.append(active)
         digest_list = list(every)
         with svc.transaction():
             owners: dict[tuple[str, bytes], set[str]] = {}
@@ -345,19 +346,17 @@ class Importer:
         """Decrypted profiles of the live (not erased) subjects among these ids."""
         if not subject_ids:
             return {}
-        ring = self.svc.keyring
-        ring.preload(subject_ids)
-        table = Subject._meta.table_name
+        self.svc.keyring.preload(subject_ids)
         out: dict[str, dict[str, Any]] = {}
         for start in range(0, len(subject_ids), 900):
             chunk = subject_ids[start : start + 900]
             for sid, erased, pii, extra in select_in(Subject, _EXISTING_COLUMNS, (), Subject.id, chunk):
                 if erased is not None:
                     continue
+                # As profile_of() reads a Subject, without building one per row.
                 profile = empty_profile()
-                for column, blob in ((Subject.pii.column_name, pii), (Subject.extra.column_name, extra)):
-                    if blob is not None:
-                        profile.update(ring.open(sid, table, column, sid, bytes(blob)))
+                profile.update(Subject.opened(Subject.pii, sid, sid, pii) or {})
+                profile.update(Subject.opened(Subject.extra, sid, sid, extra) or {})
                 out[sid] = profile
         return out
 
@@ -387,12 +386,8 @@ class Importer:
             )
             if item["index"] is None:
                 indexes += index_rows(svc.indexer, subject_id, item["profile"])
-            else:  # the digests computed for the lookup, as index_rows would compute them
-                active = svc.indexer.active
-                indexes += [
-                    {"subject_id": subject_id, "kind": kind, "digest": digest, "key_version": active}
-                    for kind, digest in item["index"]
-                ]
+            else:  # the digests computed for the lookup under the active key
+                indexes += index_rows_of(subject_id, item["index"], svc.indexer.active)
         insert_rows(Subject, subjects)
         changes = []
         for subject_id, profile in updated.items():

@@ -70,15 +70,16 @@ def identifiers(profile: dict[str, Any]) -> list[tuple[str, str]]:
 
 def index_rows(indexer, subject_id: str, profile: dict[str, Any]) -> list[dict[str, Any]]:
     """Blind-index rows for a profile under the active index key (duplicates removed)."""
-    seen: set[tuple[str, bytes]] = set()
-    rows = []
-    for kind, value in identifiers(profile):
-        digest = indexer.digest(kind, value)
-        if digest is None or (kind, digest) in seen:
-            continue
-        seen.add((kind, digest))
-        rows.append({"subject_id": subject_id, "kind": kind, "digest": digest, "key_version": indexer.active})
-    return rows
+    digests = ((kind, indexer.digest(kind, value)) for kind, value in identifiers(profile))
+    return index_rows_of(subject_id, [(kind, d) for kind, d in digests if d is not None], indexer.active)
+
+
+def index_rows_of(subject_id: str, digests: Iterable[tuple[str, bytes]], version: int) -> list[dict[str, Any]]:
+    """Blind-index rows for (kind, digest) pairs already computed under one key version (duplicates removed)."""
+    return [
+        {"subject_id": subject_id, "kind": kind, "digest": digest, "key_version": version}
+        for kind, digest in dict.fromkeys(digests)
+    ]
 
 
 def contact_flags(profile: dict[str, Any], region: str) -> list[dict[str, str]]:

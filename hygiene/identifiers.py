@@ -30,9 +30,10 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
     text = str(value).strip()
     # A number written with a leading "+" carries its country: the default region plays no part.
     key = (text, "+") if text.startswith("+") else (text, default_region)
-    if key in _KEYS:
-        return _KEYS[key]
-    return _remember(_KEYS, key, _e164_of(text, default_region))
+    found = _KEYS.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = _remember(_KEYS, key, _e164_of(text, default_region))
+    return found
 
 
 # Parsing is the costly part of an import row, and the same number is asked about as typed and then in its
@@ -42,6 +43,7 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
 _KEYS: dict[tuple[str, str], str | None] = {}
 _VALID: dict[str, bool] = {}
 _CACHE_LIMIT = 131072
+_UNKNOWN = object()  # None is a cached answer (not a possible number)
 
 
 def _remember(cache: dict, key, value):

@@ -103,6 +103,14 @@ class EncryptedModel:
         return super().save(*args, **kwargs)
 
     @classmethod
+    def opened(cls, field: EncryptedField, subject_id: str, row_id: str, blob: bytes | None) -> Any:
+        """Decrypt a stored value read without a model instance (bulk reads); the counterpart of sealed()."""
+        if blob is None:
+            return None
+        ring = cls._meta.database.keyring
+        return ring.open(subject_id, cls._meta.table_name, field.column_name, row_id, bytes(blob))
+
+    @classmethod
     def sealed(cls, field: EncryptedField, subject_id: str, row_id: str, value: Any) -> Sealed | None:
         """Seal a value for bulk inserts, where no model instance exists."""
         if value is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from api.routing import Operation
-from compliance.audit_chain import AuditAction
+from compliance.access.principals import authenticator
+from compliance.audit.chain import AuditAction
 from compliance.errors import Forbidden, Unauthenticated
-from compliance.principals import authenticator
 
 
 def bearer(req=None) -> str | None:

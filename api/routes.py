@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import audit, auth, meta, subjects
+from api import auth, web
 from api.routing import check_registry
+from api.v1 import audit, consent, hygiene, meta, policies, requests, subjects
 
-BLUEPRINTS = [meta.bp, subjects.bp, audit.bp]
-
-
-def optional_blueprints() -> list:
-    """Blueprints of domains that are present in this build."""
-    found = []
-    for name in ("consent", "requests", "hygiene", "policies_routes", "web"):
-        try:
-            module = __import__(f"api.{name}", fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"api.{name}":
-                raise
-            continue
-        found.append(module.bp)
-    return found
+# Explicit: a module that fails to import stops start-up instead of silently dropping its routes.
+BLUEPRINTS = [meta.bp, subjects.bp, audit.bp, consent.bp, requests.bp, hygiene.bp, policies.bp, web.bp]
 
 
 def init_app(app: Flask) -> None:
     """Register blueprints and the authentication hook; refuse to start with an unscoped route."""
     auth.init_app(app)
-    for bp in BLUEPRINTS + optional_blueprints():
+    for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     check_registry(app)

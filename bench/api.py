@@ -3,7 +3,7 @@
 Usage: python bench/api.py [--subjects 3000] [--duration 10] [--connections 4] [--role analyst]
 
 Creates a throwaway instance in a temporary folder (subjects through the real Importer, one API key through
-compliance.principals.create), runs `gunicorn -w 2 "api:create_app()"` on a free 127.0.0.1 port, then the
+compliance.access.principals.create), runs `gunicorn -w 2 "api:create_app()"` on a free 127.0.0.1 port, then the
 bare app (bench/bare_app.py) under the same gunicorn settings, and drives both with wrk (Debian package
 `wrk`) on loopback, or with a multi-process http.client client when wrk is missing. Prints req/s of both,
 their ratio and p50/p99 latency. Traffic only ever goes to 127.0.0.1; every run is bounded in requests and time.
@@ -96,12 +96,12 @@ class Instance:
 
 def make_instance(folder: Path, subjects: int, role: str, seed: int = 1) -> Instance:
     """A fresh instance with `subjects` imported subjects and an API key of `role`."""
-    from compliance import principals
-    from compliance.importer import Importer
+    from compliance.access import principals
     from compliance.instance import initialise
     from compliance.services import build_services
     from compliance.settings import Settings
     from compliance.store.models import Subject
+    from compliance.subjects.importer import Importer
 
     settings = Settings.load(env={}, home=folder / "instance")
     initialise(settings)

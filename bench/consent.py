@@ -6,7 +6,7 @@ Usage: python bench/consent.py [--subjects 100000] [--duration 10] [--connection
 Setup (timed separately): subjects through the real Importer, then one consent event and state row per
 subject and purpose written in bulk (the rows `_write_event` would write: same fields, states and expiries;
 one audit entry per batch instead of one per event). Then:
-- in-process `compliance.consent.check` (latency) and `check_many` (decisions/s, goal >= 50,000);
+- in-process `compliance.consent.ledger.check` (latency) and `check_many` (decisions/s, goal >= 50,000);
 - `GET /v1/consent/check?subject=&purpose=` under `gunicorn -w 2 "api:create_app()"` vs the bare app
   (bench/bare_app.py) under the same settings: req/s, ratio (goal >= 0.7), p50/p99;
 - `POST /v1/consent/check` with 1000 subject ids per call: decisions/s (goal >= 50,000).
@@ -40,10 +40,10 @@ MIX = {
 
 def seed_consent(svc, subject_ids: list[str], seed: int = 3, batch: int = 5000) -> int:
     """One event + state row per subject and seeded purpose, in bulk; returns the number of events."""
-    from compliance.audit_chain import AuditAction
-    from compliance.consent import ConsentEvent, ConsentState, add_months, step
+    from compliance.audit.chain import AuditAction
+    from compliance.consent.ledger import ConsentEvent, ConsentState, add_months, step
     from compliance.ids import new_id
-    from compliance.purposes import purposes_of
+    from compliance.policy.purposes import purposes_of
     from compliance.store.bulk import insert_rows
 
     rnd = random.Random(seed)
@@ -115,7 +115,7 @@ def _days(n: int):
 
 def in_process(svc, actor, ids: list[str], singles: int, bulk: int) -> dict:
     """check() latency and check_many() throughput without HTTP."""
-    from compliance import consent
+    from compliance.consent import ledger as consent
 
     sample = random.Random(5).sample(ids, min(singles, len(ids)))
     for sid in sample[:200]:  # warm caches (purposes, prepared statements)
@@ -204,7 +204,7 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"setup: {events:,} consent events + states in bulk in {took:.1f}s ({events / took:,.0f} rows/s)")
 
-        from compliance.principals import authenticator
+        from compliance.access.principals import authenticator
 
         actor = authenticator(svc).authenticate(inst.api_key)
         local = in_process(svc, actor, inst.subject_ids, args.singles, args.bulk)

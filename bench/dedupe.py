@@ -39,7 +39,7 @@ def peak_mb() -> float:
 def plain_records(customers: int, seed: int) -> tuple[list[dict], dict[str, str]]:
     """Generated rows as plain records (id = external id) and the truth (external id -> person)."""
     from compliance.demo.generator import iter_rows
-    from compliance.importer import row_profile
+    from compliance.subjects.importer import row_profile
 
     records, truth = [], {}
     for row, person in iter_rows(customers, seed=seed):
@@ -80,7 +80,7 @@ def quality(predicted: set[tuple[str, str]], truth: dict[str, str]) -> dict[str,
 def run_hygiene(customers: int, seed: int) -> dict:
     import yaml
 
-    from compliance.hygiene_policy import DEFAULTS, matcher_policy, parse
+    from compliance.policy.hygiene import DEFAULTS, matcher_policy, parse
     from hygiene.dedupe import dedupe
 
     started = time.perf_counter()

@@ -22,11 +22,11 @@ from peewee import CharField, Model, SqliteDatabase, TextField  # noqa: E402
 
 from bench.machine import describe, percentile  # noqa: E402
 from compliance.demo.generator import generate  # noqa: E402
-from compliance.importer import Importer  # noqa: E402
 from compliance.instance import initialise  # noqa: E402
 from compliance.services import build_services  # noqa: E402
 from compliance.settings import Settings  # noqa: E402
-from compliance.subjects import lookup  # noqa: E402
+from compliance.subjects.importer import Importer  # noqa: E402
+from compliance.subjects.profiles import lookup  # noqa: E402
 
 COLUMNS = (
     "external_id",

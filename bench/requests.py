@@ -4,7 +4,7 @@ Usage: python bench/requests.py [--subjects 100000] [--erasures 200] [--bundles 
 
 Setup (timed separately): subjects through the real Importer (bench.api.synthetic_rows), each measured
 subject given two purchases, one interaction and two consent events. Then for each measured subject:
-- erasure: submit + verify + approve (not timed), then `compliance.requests.process` timed end to end
+- erasure: submit + verify + approve (not timed), then `compliance.dsar.workflow.process` timed end to end
   (legal holds, tombstones, exports scrub, consent/interaction deletion, notices, crypto-shred, signed
   certificate, completion): p50/p95/max in ms. Goal: p95 < 50 ms.
 - access: submit + verify (not timed), then `process` (builds and writes the zip) timed, and
@@ -28,7 +28,7 @@ from bench.machine import describe, percentile  # noqa: E402
 
 
 def _enrich(svc, actor, subject_ids: list[str]) -> None:
-    from compliance import consent
+    from compliance.consent import ledger as consent
     from compliance.ids import new_id
     from compliance.store.models import Interaction, Purchase
 
@@ -77,13 +77,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from compliance import requests as rq
-    from compliance.importer import Importer
+    from compliance.dsar import workflow as rq
     from compliance.instance import initialise
     from compliance.services import build_services
     from compliance.settings import Settings
     from compliance.store.models import Subject
-    from compliance.subjects import profile_of
+    from compliance.subjects.importer import Importer
+    from compliance.subjects.profiles import profile_of
 
     print(describe())
     with tempfile.TemporaryDirectory() as folder:

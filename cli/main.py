@@ -112,14 +112,9 @@ def cli(ctx: click.Context, home, database_url, key_file, policies_dir, local_pr
 
 
 def _register() -> None:
-    from cli import audit, instance, keys, subjects  # noqa: F401 - commands attach themselves to `cli`
-
-    for module_name in ("consent", "requests", "hygiene", "principals", "jobs"):
-        try:
-            __import__(f"cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cli.{module_name}":
-                raise
+    # The registry is explicit (cli/commands/__init__.py): a missing module is an ImportError, never a
+    # command group that silently disappears.
+    import cli.commands  # noqa: F401 - each command module attaches its group to `cli`
 
 
 def get_cli() -> click.Group:

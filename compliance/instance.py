@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from compliance import migrations
 from compliance.crypto.keys import FileKeyProvider, KeyUnavailable, open_key_provider
 from compliance.errors import SetupError
-from compliance.policies import PolicyError, copy_shipped, load_policies
+from compliance.policy.loader import PolicyError, copy_shipped, load_policies
 from compliance.settings import Settings
-from compliance.store import migrations
 from compliance.store.db import database, open_database
 
 

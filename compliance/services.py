@@ -6,18 +6,17 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance import logs
-from compliance.actor import Actor
-from compliance.audit import AuditLog
+from compliance import logs, migrations
+from compliance.access.actor import Actor
+from compliance.audit.log import AuditLog
 from compliance.clock import Clock
 from compliance.crypto.blind_index import BlindIndexer
+from compliance.crypto.keyring import Keyring
 from compliance.crypto.keys import KeyProvider, KeyUnavailable, open_key_provider
 from compliance.errors import SetupError
-from compliance.policies import Policies, PolicyError, load_policies
+from compliance.policy.loader import Policies, PolicyError, load_policies
 from compliance.settings import Settings
-from compliance.store import migrations
 from compliance.store.db import database, is_postgres, open_database
-from compliance.store.keyring import Keyring
 
 
 @dataclass
@@ -45,7 +44,7 @@ class Services:
 
     def local_actor(self) -> Actor:
         """The principal the CLI acts as: a registered principal of that name, else local:<name> with local_role."""
-        from compliance.principals import principal_actor
+        from compliance.access.principals import principal_actor
 
         registered = principal_actor(self, self.settings.local_principal)
         if registered is not None:

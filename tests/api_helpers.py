@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.principals import create
+from compliance.access.principals import create
 
 ROLES = ("admin", "dpo", "steward", "analyst", "app")
 

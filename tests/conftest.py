@@ -92,7 +92,7 @@ def admin(svc):
 
 def actor_with_role(svc, role: str, name: str = "tester"):
     """An actor holding one shipped role."""
-    from compliance.actor import Actor
+    from compliance.access.actor import Actor
 
     spec = svc.policies.role(role)
     return Actor(principal_id=f"prn_test{role}", name=name, role=role, scopes=spec.scopes, channel="cli")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compliance import consent
-from compliance.subjects import upsert
+from compliance.consent import ledger as consent
+from compliance.subjects.profiles import upsert
 
 ROWS = {
     ("GET", "/v1/consent/check"): {"admin", "dpo", "app"},

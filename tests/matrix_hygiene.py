@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compliance import merges
-from compliance.hygiene_store import MergeCandidate
 from compliance.ids import new_id
-from compliance.subjects import upsert
+from compliance.stewardship import merges
+from compliance.stewardship.models import MergeCandidate
+from compliance.subjects.profiles import upsert
 
 READ = {"admin", "dpo", "steward"}
 WRITE = {"admin", "steward"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compliance import requests as rq
-from compliance.subjects import upsert
+from compliance.dsar import workflow as rq
+from compliance.subjects.profiles import upsert
 
 MANAGE = {"admin", "dpo"}
 ROWS = {

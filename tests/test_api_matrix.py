@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance import subjects as subj
+from compliance.subjects import profiles as subj
 from tests import matrix_rows
 from tests.api_helpers import ROLES, auth
 

@@ -1,4 +1,4 @@
-"""compliance.apikeys: frozen format vectors, checksum strength, garbage tolerance, scanning and redaction."""
+"""compliance.access.apikeys: frozen format vectors, checksum strength, garbage tolerance, scanning and redaction."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance import apikeys
+from compliance.access import apikeys
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 

@@ -1,4 +1,4 @@
-"""compliance.audit_chain: frozen vectors, generated tamper vectors (proofgen style), checkpoints, laws."""
+"""compliance.audit.chain: frozen vectors, generated tamper vectors (proofgen style), checkpoints, laws."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance import audit_chain as ac
-from compliance.audit_chain import AuditAction, CheckpointError
+from compliance.audit import chain as ac
+from compliance.audit.chain import AuditAction, CheckpointError
 
 # --------------------------------------------------------------------------------------------------
 # Known-answer vectors. Any change of the canonical form, hashing, MAC or checkpoint layout breaks these

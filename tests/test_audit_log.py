@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from compliance import audit_service
-from compliance.audit import AuditEntry
-from compliance.subjects import read, upsert
+from compliance.audit import service as audit_service
+from compliance.audit.log import AuditEntry
+from compliance.subjects.profiles import read, upsert
 
 FIELDS = ["ts", "actor", "action", "target", "outcome", "request_id", "details"]
 
@@ -107,7 +107,7 @@ def test_export_is_json_lines_and_audited(logged, admin, tmp_path):
 def test_concurrent_appends_never_fork_the_chain(svc, admin):
     import threading
 
-    from compliance.audit_chain import AuditAction
+    from compliance.audit.chain import AuditAction
 
     errors = []
 

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance import consent
-from compliance.consent import ConsentEvent, ConsentState, add_months, fold
+from compliance.consent import ledger as consent
+from compliance.consent.ledger import ConsentEvent, ConsentState, add_months, fold
 from compliance.errors import Conflict, Forbidden, Invalid, NotFound
-from compliance.exporter import export_subjects
 from compliance.store.models import Subject
-from compliance.subjects import upsert
+from compliance.subjects.exporter import export_subjects
+from compliance.subjects.profiles import upsert
 from tests.conftest import actor_with_role
 
 
@@ -321,7 +321,7 @@ def test_add_months_clamps():
 
 
 def test_gpc_on_subject_upsert_and_objection_tombstone_on_import(svc, admin, client, keys, tmp_path):
-    from compliance.importer import import_file
+    from compliance.subjects.importer import import_file
     from tests.api_helpers import auth
     from tests.conftest import write_csv
 

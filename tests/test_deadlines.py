@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.deadlines import (
+from compliance.dsar.deadlines import (
     EXTENSION_REFUSALS,
     REQUEST_TYPES,
     DeadlineError,
@@ -40,7 +40,7 @@ from compliance.deadlines import (
     reminders_due,
 )
 from compliance.errors import ConsentryError
-from compliance.policies import SHIPPED, PolicyError
+from compliance.policy.loader import SHIPPED, PolicyError
 
 RAW = yaml.safe_load((SHIPPED / "regimes.yaml").read_text(encoding="utf-8"))
 RULES = load_regimes(RAW)
@@ -316,7 +316,7 @@ def test_can_extend(rule, already, today, reason, expected):
 
 
 def test_can_extend_keeps_the_four_argument_form():
-    # compliance.requests calls can_extend(rule, extended, today, original_due) after checking the reason itself.
+    # compliance.dsar.workflow calls can_extend(rule, extended, today, original_due) after checking the reason itself.
     assert can_extend(GDPR, False, D(2027, 2, 1), D(2027, 2, 28)) == (True, None)
     assert can_extend(GDPR, True, D(2027, 2, 1), D(2027, 2, 28)) == (False, EXTENSION_REFUSALS["already_extended"])
     assert issubclass(DeadlineError, ConsentryError)  # api/ answers 409 with the message, not 500

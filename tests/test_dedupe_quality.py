@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance import dedupe_service
 from compliance.demo.load import load_demo
+from compliance.stewardship import dedupe as dedupe_service
 from compliance.store.models import Subject
 
 CUSTOMERS = 4000

@@ -18,16 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from compliance import consent, erasure
-from compliance import requests as rq
+from compliance.consent import ledger as consent
+from compliance.crypto.keyring import KeyDestroyed, Keyring
 from compliance.crypto.keys import open_key_provider
+from compliance.dsar import erasure
+from compliance.dsar import workflow as rq
+from compliance.dsar.workflow import ErasureStep
 from compliance.errors import IllegalTransition, Invalid, Suppressed
 from compliance.ids import new_id
-from compliance.importer import Importer
-from compliance.requests import ErasureStep
-from compliance.store.keyring import KeyDestroyed, Keyring
 from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, Subject
-from compliance.subjects import upsert
+from compliance.subjects.importer import Importer
+from compliance.subjects.profiles import upsert
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = {
@@ -120,7 +121,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     rq.verify(svc, admin, access["id"], method="code")
     rq.verify(svc, admin, access["id"], method="code", code=_code(svc))
     rq.process(svc, admin, access["id"])
-    from compliance.exporter import export_subjects
+    from compliance.subjects.exporter import export_subjects
 
     export_subjects(svc, admin, settings.exports_dir / "audience.csv")
     assert _scan(sorted(settings.exports_dir.rglob("*")))  # the test would catch the person if present
@@ -335,7 +336,7 @@ def test_access_bundle_sections_formats_and_isolation(svc, admin, settings):
 
 
 def rq_sections():
-    from compliance.access_bundle import ART15
+    from compliance.dsar.access import ART15
 
     return ART15
 
@@ -364,14 +365,14 @@ def test_restricted_subject_still_gets_its_own_bundle_but_not_in_exports(svc, ad
     _, archive = _bundle(svc, admin)
     assert json.loads(archive.read("data.json"))["subjects"][0]["restricted"] is True
     archive.close()
-    from compliance.exporter import export_subjects
+    from compliance.subjects.exporter import export_subjects
 
     export_subjects(svc, admin, settings.home / "audience.csv")
     assert IVAN["email"] not in (settings.home / "audience.csv").read_text(encoding="utf-8")
 
 
 def test_ru152_consent_withdrawal_destroys_within_30_days_with_an_act(svc, admin):
-    from compliance.erasure import verify_certificate
+    from compliance.dsar.erasure import verify_certificate
 
     sid = _person(svc, admin)
     req = rq.submit(svc, admin, type="consent_withdrawal", regime="ru152", email=PERSON["email"])

@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from api import create_app
-from compliance import consent
-from compliance.principals import revoke
+from compliance.access.principals import revoke
+from compliance.consent import ledger as consent
 from compliance.store.models import Subject
-from compliance.subjects import upsert
+from compliance.subjects.profiles import upsert
 from tests.api_helpers import auth, make_keys
 
 

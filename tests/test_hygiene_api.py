@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compliance.hygiene_store import MergeCandidate
 from compliance.ids import new_id
-from compliance.subjects import upsert
+from compliance.stewardship.models import MergeCandidate
+from compliance.subjects.profiles import upsert
 from tests.api_helpers import auth
 
 

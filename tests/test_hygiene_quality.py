@@ -6,15 +6,29 @@ from collections import defaultdict
 
 import pytest
 
+import compliance.demo.generator as generator
 from hygiene.dedupe import dedupe
-
-generator = pytest.importorskip("compliance.demo.generator")
 
 
 def _record(row: dict) -> dict:
     """The plain hygiene record for one generator row (as the store would hand it over)."""
-    fields = ("kind", "first_name", "last_name", "middle_name", "birth_date", "gender", "street", "city",
-              "region", "postcode", "country", "company", "position", "notes", "source")
+    fields = (
+        "kind",
+        "first_name",
+        "last_name",
+        "middle_name",
+        "birth_date",
+        "gender",
+        "street",
+        "city",
+        "region",
+        "postcode",
+        "country",
+        "company",
+        "position",
+        "notes",
+        "source",
+    )
     record = {k: row.get(k) or None for k in fields}
     if row.get("full_name"):
         record["first_name"] = row["full_name"]

@@ -6,12 +6,14 @@ import json
 
 import pytest
 
-from compliance import dedupe_service, merges, quality_report, validation
-from compliance.hygiene_policy import check_policy, parse
-from compliance.hygiene_store import HygieneRun, MergeCandidate, ValidationIssue
-from compliance.policies import PolicyError
+from compliance.policy.hygiene import check_policy, parse
+from compliance.policy.loader import PolicyError
+from compliance.stewardship import dedupe as dedupe_service
+from compliance.stewardship import merges, validation
+from compliance.stewardship import quality as quality_report
+from compliance.stewardship.models import HygieneRun, MergeCandidate, ValidationIssue
 from compliance.store.models import Subject
-from compliance.subjects import profile_of, upsert
+from compliance.subjects.profiles import profile_of, upsert
 from tests.conftest import actor_with_role
 
 
@@ -120,7 +122,7 @@ def test_restricted_and_suppressed_never_auto_merged(backend, svc, admin, base):
 
 
 def test_marketing_suppression_blocks_auto_merge(svc, admin, base):
-    from compliance import consent
+    from compliance.consent import ledger as consent
 
     consent.object_to_marketing(svc, admin, base["ivan2"])
     dedupe_service.run(svc, admin)

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from compliance.importer import import_file
 from compliance.store.models import BlindIndex, Subject
-from compliance.subjects import lookup, profile_of, read
+from compliance.subjects.importer import import_file
+from compliance.subjects.profiles import lookup, profile_of, read
 from tests.conftest import write_csv
 
 HEADER = ["external_id", "first_name", "last_name", "email", "phone", "birth_date", "city", "kind"]
@@ -167,7 +167,7 @@ def test_sigkill_mid_import_then_rerun_leaves_each_row_once(svc, settings, tmp_p
 
 
 def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc, admin):
-    from compliance.importer import Importer
+    from compliance.subjects.importer import Importer
 
     first = [{"external_id": f"u{i}", "last_name": "Орлов", "email": f"old{i}@example.com"} for i in range(40)]
     second = [
@@ -191,8 +191,8 @@ def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc,
 
 
 def test_large_batches_audit_every_subject_in_entries_under_the_size_limit(svc, admin):
-    from compliance.audit import AuditEntry
-    from compliance.importer import Importer
+    from compliance.audit.log import AuditEntry
+    from compliance.subjects.importer import Importer
 
     rows = [{"external_id": f"b{i}", "email": f"batch{i}@example.com"} for i in range(2600)]
     report = Importer(svc, admin, batch_size=2600).run(rows)
@@ -209,7 +209,7 @@ def test_large_batches_audit_every_subject_in_entries_under_the_size_limit(svc, 
 def test_import_leaves_the_garbage_collector_as_it_found_it(svc, admin):
     import gc
 
-    from compliance.importer import Importer
+    from compliance.subjects.importer import Importer
 
     class Boom(dict):
         def items(self):

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from compliance import jobs
 from compliance.errors import Forbidden, NotFound
-from compliance.policies import PolicyError
+from compliance.jobs import runner as jobs
+from compliance.policy.loader import PolicyError
 from tests.conftest import actor_with_role
 
 
@@ -189,8 +189,8 @@ def test_cli_jobs(svc, settings):
 def test_reminder_and_retention_jobs_run_through_the_scheduler_entry_point(svc, admin):
     from datetime import date
 
-    from compliance import requests as dsar
-    from compliance.subjects import upsert
+    from compliance.dsar import workflow as dsar
+    from compliance.subjects.profiles import upsert
 
     upsert(svc, admin, {"email": "remind-me@example.com"})
     created = dsar.submit(svc, admin, type="access", regime="gdpr", email="remind-me@example.com")

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from compliance import consent, merges
+from compliance.consent import ledger as consent
 from compliance.crypto.blind_index import EMAIL
 from compliance.errors import Conflict, Forbidden
-from compliance.hygiene_store import Merge, MergeCandidate, MergeSnapshot
 from compliance.ids import new_id
+from compliance.stewardship import merges
+from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
-from compliance.subjects import find_subjects, profile_of, upsert
+from compliance.subjects.profiles import find_subjects, profile_of, upsert
 from tests.conftest import actor_with_role
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from compliance.audit import AuditEntry
+from compliance.audit.log import AuditEntry
 from tests.api_helpers import auth
 
 PEOPLE = [

@@ -8,13 +8,14 @@ from datetime import date, datetime
 
 import pytest
 
-from compliance import consent, deadlines
-from compliance import requests as rq
-from compliance.actor import Actor
+from compliance.access.actor import Actor
+from compliance.consent import ledger as consent
+from compliance.dsar import deadlines
+from compliance.dsar import workflow as rq
+from compliance.dsar.workflow import DsarRequest, RequestNotice
 from compliance.errors import Conflict, Forbidden, IllegalTransition, Invalid
-from compliance.requests import DsarRequest, RequestNotice
 from compliance.store.models import Subject
-from compliance.subjects import profile_of, upsert
+from compliance.subjects.profiles import profile_of, upsert
 from tests.api_helpers import auth
 from tests.conftest import actor_with_role
 
@@ -52,7 +53,7 @@ def submit(svc, actor, type_="access", regime="gdpr", **kw):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Deadlines (from compliance.deadlines and policies/regimes.yaml)
+# Deadlines (from compliance.dsar.deadlines and policies/regimes.yaml)
 
 DUE = [
     # regime, type, received, due
@@ -243,7 +244,7 @@ def test_duplicate_open_request_flagged(svc, admin, olga):
 
 
 def test_intake_keeps_identifiers_as_blind_indexes_only(svc, admin, olga):
-    from compliance.requests import RequestIdentifier
+    from compliance.dsar.workflow import RequestIdentifier
 
     req = submit(svc, admin, "access", email="Olga.Petrova@example.ru")
     assert req["subject"] == olga and req["matched"][0]["match"] == "exact"
@@ -443,7 +444,7 @@ def test_likely_duplicates_scored_and_fallback(svc, admin, monkeypatch):
         },
     )
     c, _ = upsert(svc, admin, {"email": "anna@example.org", "first_name": "Анна", "last_name": "Смирнова"})
-    from compliance.hygiene_store import MergeCandidate
+    from compliance.stewardship.models import MergeCandidate
 
     now = svc.clock.now()
     for cid, other in (("cand_test1", b), ("cand_test2", c)):
@@ -550,7 +551,7 @@ def test_cli_flow(svc, settings, olga):
 
 
 def test_request_list_is_paginated_with_a_cursor(svc, client, keys):
-    from compliance import requests as dsar
+    from compliance.dsar import workflow as dsar
     from tests.api_helpers import auth
 
     for i in range(5):

@@ -9,13 +9,16 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from compliance import consent, recipients, record_of_processing, retention
+from compliance.consent import ledger as consent
 from compliance.errors import Forbidden
 from compliance.ids import new_id
-from compliance.policies import SHIPPED, PolicyError
-from compliance.purposes import parse as parse_purposes
+from compliance.policy import recipients
+from compliance.policy import record as record_of_processing
+from compliance.policy.loader import SHIPPED, PolicyError
+from compliance.policy.purposes import parse as parse_purposes
+from compliance.retention import rules as retention
 from compliance.store.models import DataKey, Interaction, Purchase, Subject
-from compliance.subjects import upsert
+from compliance.subjects.profiles import upsert
 from tests.conftest import actor_with_role
 
 
@@ -77,7 +80,7 @@ def test_recipients_policy_errors(key, value, message):
 
 
 def test_policy_checks_are_registered():
-    from compliance import policy_checks
+    from compliance.policy import checks as policy_checks
 
     checks = policy_checks.checks()
     assert checks["retention"] is retention.check_policy
@@ -166,7 +169,7 @@ def test_retention_needs_scope_and_runs_as_job(svc, admin):
     with pytest.raises(Forbidden):
         retention.run(svc, actor_with_role(svc, "dpo"), dry_run=True)
     assert retention.run(svc, actor_with_role(svc, "steward"), dry_run=True)["dry_run"] is True
-    from compliance.jobs import JOBS
+    from compliance.jobs.runner import JOBS
 
     out = JOBS["retention"](svc, svc.system_actor("retention"), {"dry_run": True})
     assert out["dry_run"] is True and "rules" in out

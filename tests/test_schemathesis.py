@@ -7,11 +7,11 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from api import create_app
+from compliance.access.principals import create
 from compliance.instance import initialise
-from compliance.principals import create
 from compliance.services import build_services
 from compliance.settings import Settings
-from compliance.subjects import upsert
+from compliance.subjects.profiles import upsert
 
 
 @pytest.fixture(scope="module")

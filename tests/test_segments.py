@@ -6,9 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from compliance.ids import new_id
-from compliance.segments import segment_report
 from compliance.store.models import Purchase, Subject
-from compliance.subjects import upsert
+from compliance.subjects.profiles import upsert
+from compliance.subjects.segments import segment_report
 
 
 def _buy(svc, sid, amount, currency="RUB", days_ago=1, status="paid"):

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance import rotation
-from compliance import subjects as subj
 from compliance.crypto.envelope import DecryptionError
 from compliance.errors import Conflict, Forbidden, Invalid, NotFound
+from compliance.keys import rotation
 from compliance.services import build_services
 from compliance.store.fields import PlaintextWriteError
 from compliance.store.models import BlindIndex, DataKey, Interaction, Subject
+from compliance.subjects import profiles as subj
 from tests.conftest import actor_with_role
 
 PERSON = {

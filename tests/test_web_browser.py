@@ -82,9 +82,9 @@ def test_forged_post_without_token_is_refused_in_the_browser(server):
 
 def _seed_candidate(home) -> tuple[str, str, str]:
     """Two records of one person (different emails) and the review candidate a dedupe run would record."""
-    from compliance.hygiene_store import MergeCandidate
     from compliance.ids import new_id
-    from compliance.subjects import upsert
+    from compliance.stewardship.models import MergeCandidate
+    from compliance.subjects.profiles import upsert
 
     with services_of(home) as svc:
         boss = svc.system_actor("seed")
@@ -106,7 +106,6 @@ def _merged_into(home, sid: str):
 
 
 def test_steward_merges_a_candidate_and_undoes_it(server):
-    pytest.importorskip("api.web.steward", reason="the merge review pages need compliance.merges")
     base, keys, home = server
     a, b, cid = _seed_candidate(home)
     with chromium() as context:
@@ -130,15 +129,17 @@ def test_steward_merges_a_candidate_and_undoes_it(server):
 
 
 def test_quality_report_and_issues_pages(server):
-    validation = pytest.importorskip("compliance.validation", reason="the quality pages need compliance.validation")
+    import compliance.stewardship.validation as validation
+
     base, keys, home = server
-    from compliance.subjects import upsert
+    from compliance.subjects.profiles import upsert
 
     with services_of(home) as svc:
         upsert(svc, svc.system_actor("seed"), {"first_name": "Пётр", "phone": "+7 916 000"})
         validation.run(svc, svc.system_actor("seed"))
         validation.run(svc, svc.system_actor("seed"))  # two runs: a trend
-        dedupe = pytest.importorskip("compliance.dedupe_service")
+        import compliance.stewardship.dedupe as dedupe
+
         dedupe.run(svc, svc.system_actor("seed"), dry_run=True)
     with chromium() as context:
         page = context.new_page()
@@ -154,8 +155,8 @@ def test_quality_report_and_issues_pages(server):
 
 def _seed_erasure(home, email: str) -> str:
     """A person and their erasure request (received by email)."""
-    from compliance import requests as dsar
-    from compliance.subjects import upsert
+    from compliance.dsar import workflow as dsar
+    from compliance.subjects.profiles import upsert
 
     with services_of(home) as svc:
         boss = svc.system_actor("seed")
@@ -181,7 +182,6 @@ def _verify_and_approve(page, base: str, req: str) -> None:
 
 
 def test_dpo_approves_an_erasure(server):
-    pytest.importorskip("api.web.dpo", reason="the DPO pages need compliance.requests")
     base, keys, home = server
     req = _seed_erasure(home, "ivan.approve@example.com")
     with chromium() as context:
@@ -192,8 +192,6 @@ def test_dpo_approves_an_erasure(server):
 
 
 def test_dpo_processes_an_erasure_and_downloads_the_certificate(server, tmp_path):
-    pytest.importorskip("api.web.dpo", reason="the DPO pages need compliance.requests")
-    pytest.importorskip("compliance.erasure", reason="processing an erasure needs compliance.erasure (not built yet)")
     base, keys, home = server
     email = "ivan.erase@example.com"
     req = _seed_erasure(home, email)
@@ -215,8 +213,7 @@ def test_dpo_processes_an_erasure_and_downloads_the_certificate(server, tmp_path
 
 
 def test_steward_cannot_reach_the_approve_action(server):
-    pytest.importorskip("api.web.dpo", reason="the DPO pages need compliance.requests")
-    from compliance import requests as dsar
+    from compliance.dsar import workflow as dsar
 
     base, keys, home = server
     req = _seed_erasure(home, "ivan.steward@example.com")

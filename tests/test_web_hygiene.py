@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from compliance import subjects as subj
+import compliance.stewardship.validation as validation
+from compliance.subjects import profiles as subj
 from tests.test_web import HTML, sign_in, token_of
-
-validation = pytest.importorskip("compliance.validation", reason="the validation service is not in this build yet")
 
 
 @pytest.fixture
@@ -50,9 +49,6 @@ def test_quality_pages_need_hygiene_read(client, keys, dirty):
     assert client.get("/web/hygiene/issues", headers=HTML).status_code == 403
 
 
-merges = pytest.importorskip("compliance.merges", reason="the merge service is not in this build yet")
-
-
 def person(svc, **fields) -> str:
     sid, _ = subj.upsert(svc, svc.system_actor("t"), fields)
     return sid
@@ -60,8 +56,8 @@ def person(svc, **fields) -> str:
 
 def candidate(svc, a: str, b: str, score: float = 0.82) -> str:
     """A review candidate as a dedupe run would record it."""
-    from compliance.hygiene_store import MergeCandidate
     from compliance.ids import new_id
+    from compliance.stewardship.models import MergeCandidate
 
     cid = new_id("cand")
     MergeCandidate.insert(
@@ -91,8 +87,8 @@ def test_side_by_side_highlights_differing_fields(client, keys, pair):
 
 
 def test_masked_without_read_pii(client, svc, pair):
-    from compliance.policies import Role
-    from compliance.principals import create
+    from compliance.access.principals import create
+    from compliance.policy.loader import Role
 
     svc.policies.roles["reviewer"] = Role("reviewer", "test", frozenset({"hygiene:read"}))
     key = create(svc, svc.system_actor("t"), "reviewer-principal", "reviewer")["api_key"]

@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from compliance import subjects as subj
+import compliance.dsar.workflow as dsar
+from compliance.subjects import profiles as subj
 from tests.test_web import HTML, sign_in, token_of
-
-dsar = pytest.importorskip("compliance.requests", reason="the requests service is not in this build yet")
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from flask import g, request
 
 from api.web import i18n, session
 from api.web.core import PUBLIC, actor, bp, page, render, replace_session, safe_next, see_other, svc, wants_html
-from compliance.audit_chain import AuditAction
+from compliance.access.principals import authenticator
+from compliance.audit.chain import AuditAction
 from compliance.errors import Invalid, Unauthenticated
-from compliance.principals import authenticator
 
 # What the start page offers, by scope: (scope, endpoint, title, description)
 SECTIONS = [

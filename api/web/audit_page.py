@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from api.web.core import actor, bp, page, render, svc
-from compliance import audit_service
+from compliance.audit import service as audit_service
 
 COUNTS = (20, 50, 100, 200)
 

@@ -9,7 +9,7 @@ from api import problems
 from api.auth import bearer
 from api.routing import PUBLIC, Operation, ScopedBlueprint
 from api.web import i18n, session
-from compliance.actor import Actor
+from compliance.access.actor import Actor
 from compliance.errors import ConsentryError, Unauthenticated
 
 bp = ScopedBlueprint("web", __name__, url_prefix="/web")
@@ -40,7 +40,7 @@ def actor() -> Actor | None:
 
 def _session_actor(services, principal_id: str) -> Actor | None:
     """The Actor of a session's principal, or None when it is unknown or revoked since sign-in."""
-    from compliance.principals import Principal
+    from compliance.access.principals import Principal
 
     principal = Principal.get_or_none(Principal.id == principal_id)
     if principal is None or principal.revoked_at is not None or principal.role not in services.policies.roles:

@@ -1,4 +1,4 @@
-"""DPO pages over compliance.requests: the queue with deadlines, one request with its timeline and actions."""
+"""DPO pages over compliance.dsar.workflow: the queue with deadlines, one request with its timeline and actions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from flask import Response, request
 
 from api.web.core import actor, bp, page, render, see_other, svc
-from compliance import requests as dsar
+from compliance.dsar import workflow as dsar
 from compliance.errors import ConsentryError, Invalid
 
 FORM_ERRORS = (400, 401, 403, 404, 409, 422)

@@ -1,4 +1,4 @@
-"""Steward pages over validation and the quality report (compliance.validation, compliance.quality_report)."""
+"""Steward pages over validation and the quality report (compliance.stewardship)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from flask import request
 from api.web import i18n
 from api.web.chart import rate_chart
 from api.web.core import actor, bp, page, render, svc
-from compliance import quality_report, validation
+from compliance.stewardship import quality as quality_report
+from compliance.stewardship import validation
 
 PAGE_SIZE = 100
 

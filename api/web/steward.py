@@ -1,12 +1,12 @@
-"""Steward pages over compliance.merges: the review queue side by side, merge, reject, undo."""
+"""Steward pages over compliance.stewardship.merges: the review queue side by side, merge, reject, undo."""
 
 from __future__ import annotations
 
 from flask import request
 
 from api.web.core import actor, bp, page, render, see_other, svc
-from compliance import merges
 from compliance.errors import Invalid
+from compliance.stewardship import merges
 
 STATUSES = ("open", "merged", "rejected", "superseded")
 PAGE_SIZE = 10

@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from compliance.actor import Actor
+from compliance.access.actor import Actor
 from compliance.clock import parse_iso
 from compliance.crypto.blind_index import EXTERNAL
 from compliance.ids import new_id
-from compliance.importer import Importer
-from compliance.segments import refresh_lifecycle
 from compliance.store.models import BlindIndex, Interaction, Purchase
+from compliance.subjects.importer import Importer
+from compliance.subjects.segments import refresh_lifecycle
 
 
 def resolve_external_ids(svc, external_ids: list[str]) -> dict[str, str]:

@@ -1,0 +1,68 @@
+"""Audit use cases for people: verify, tail, export, signed checkpoints (permission-checked and audited)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+from compliance.access.actor import Actor
+from compliance.audit import chain as audit_chain
+from compliance.audit.chain import AuditAction
+from compliance.errors import Invalid
+
+ORIGIN_PREFIX = "consentry"
+
+
+def verify(svc, actor: Actor, checkpoint: Path | None = None) -> dict[str, Any]:
+    """Verify the chain, and optionally that a saved checkpoint still matches the log."""
+    actor.require("audit:read")
+    result = svc.audit.verify()
+    if checkpoint is not None:
+        try:
+            saved = audit_chain.verify_checkpoint(Path(checkpoint).read_text(), svc.keys.signing_key().public_key())
+        except audit_chain.CheckpointError as exc:
+            raise Invalid(
+                f"checkpoint rejected: {exc}", errors=[{"field": "checkpoint", "code": "checkpoint.bad"}]
+            ) from None
+        stored = svc.audit.chain_at(saved.size) if saved.size else bytes(32)
+        consistent = stored is not None and stored == saved.head
+        result["checkpoint"] = {"size": saved.size, "consistent": consistent}
+        if not consistent:
+            result["ok"] = False
+            result["reason"] = "the log no longer contains the entries the checkpoint signed"
+            if result.get("first_bad_seq") is None:
+                result["first_bad_seq"] = min(saved.size, result["entries"] + 1)
+    return result
+
+
+def tail(svc, actor: Actor, count: int = 20) -> list[dict[str, Any]]:
+    """The latest entries."""
+    actor.require("audit:read")
+    return svc.audit.tail(count)
+
+
+def export(svc, actor: Actor, out: Path) -> dict[str, Any]:
+    """Write the whole log as JSON lines; the export itself is audited."""
+    actor.require("audit:write")
+    count = svc.audit.export(out)
+    svc.audit.record(actor, AuditAction.AUDIT_EXPORT, "", details={"entries": count})
+    return {"entries": count, "file": str(out)}
+
+
+def checkpoint(svc, actor: Actor, out: Path | None = None) -> dict[str, Any]:
+    """Sign the current size and head with the instance's Ed25519 key and write it to a file."""
+    actor.require("audit:write")
+    svc.audit.record(actor, AuditAction.AUDIT_CHECKPOINT, "")
+    size, head = svc.audit.head()
+    # Signed-note origins allow no spaces or '+': keep the instance folder name's safe characters only.
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", svc.settings.home.resolve().name) or "instance"
+    origin = f"{ORIGIN_PREFIX}/{name}"
+    text = audit_chain.make_checkpoint(origin, size, head, svc.keys.signing_key(), svc.clock.now())
+    if out is None:
+        out = svc.settings.home / "checkpoints" / f"{size:012d}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    public = base64.b64encode(svc.keys.signing_key().public_key().public_bytes_raw()).decode()
+    return {"size": size, "head": head.hex(), "file": str(out), "public_key": public}

@@ -1,0 +1,155 @@
+"""Key rotation: rewrap data keys under a new KEK version, recompute blind indexes under a new index key.
+
+Both are batched and resumable: progress is the set of rows still on an older version, so a crash in
+the middle leaves a consistent database and running the command again finishes the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from peewee import fn
+
+from compliance.access.actor import Actor
+from compliance.audit.chain import AuditAction
+from compliance.crypto import envelope
+from compliance.crypto.keys import KeyUnavailable
+from compliance.errors import Conflict, SetupError
+from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
+from compliance.subjects.profiles import index_rows, profile_of
+
+
+def status(svc, actor: Actor) -> dict[str, Any]:
+    """KEK and index-key versions with how many rows use each."""
+    actor.require("keys:manage")
+    dek_counts = dict(
+        DataKey.select(DataKey.kek_version, fn.COUNT(DataKey.subject_id)).group_by(DataKey.kek_version).tuples()
+    )
+    index_counts = dict(
+        BlindIndex.select(BlindIndex.key_version, fn.COUNT(BlindIndex.id)).group_by(BlindIndex.key_version).tuples()
+    )
+    tomb_counts = dict(
+        Suppression.select(Suppression.key_version, fn.COUNT(Suppression.id)).group_by(Suppression.key_version).tuples()
+    )
+    keks = svc.keys.kek_versions()
+    return {
+        "provider": svc.keys.describe(),
+        "kek": {
+            "active": svc.keys.active_kek,
+            "versions": [
+                {"version": v, "state": s, "data_keys": int(dek_counts.get(v, 0))} for v, s in sorted(keks.items())
+            ],
+            "rewrap_pending": int(sum(n for v, n in dek_counts.items() if v != svc.keys.active_kek)),
+        },
+        "index": {
+            "active": svc.keys.active_index,
+            "versions": [
+                {"version": v, "blind_indexes": int(index_counts.get(v, 0)), "tombstones": int(tomb_counts.get(v, 0))}
+                for v in sorted(svc.keys.index_keys())
+            ],
+            "reindex_pending": int(sum(n for v, n in index_counts.items() if v != svc.keys.active_index)),
+        },
+    }
+
+
+def rewrap(
+    svc, actor: Actor, *, batch: int = 500, new_version: bool = True, on_batch: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Add a KEK version (unless a rewrap is unfinished) and rewrap every data key under it, in batches."""
+    actor.require("keys:manage")
+    pending = DataKey.select().where(DataKey.kek_version != svc.keys.active_kek).count()
+    resumed = pending > 0
+    if not resumed and new_version:
+        try:
+            svc.keys.add_kek()
+        except KeyUnavailable as exc:
+            raise SetupError(str(exc)) from None
+    target = svc.keys.active_kek
+    kek_target = svc.keys.kek(target)
+    done = 0
+    while True:
+        rows = list(DataKey.select().where(DataKey.kek_version != target).order_by(DataKey.subject_id).limit(batch))
+        if not rows:
+            break
+        with svc.transaction():
+            for row in rows:
+                dek = envelope.unwrap_key(
+                    svc.keys.kek(row.kek_version), row.kek_version, row.subject_id, bytes(row.wrapped)
+                )
+                DataKey.update(
+                    kek_version=target, wrapped=envelope.wrap_key(kek_target, target, row.subject_id, dek)
+                ).where((DataKey.subject_id == row.subject_id) & (DataKey.kek_version == row.kek_version)).execute()
+        done += len(rows)
+        if on_batch:
+            on_batch(len(rows))
+    svc.audit.record(actor, AuditAction.KEYS_ROTATE, f"kek:v{target}", details={"rewrapped": done, "resumed": resumed})
+    return {"active": target, "rewrapped": done, "resumed": resumed}
+
+
+def retire(svc, actor: Actor, version: int) -> dict[str, Any]:
+    """Retire a KEK version once no data key is wrapped under it (refused otherwise)."""
+    actor.require("keys:manage")
+    still = DataKey.select().where(DataKey.kek_version == version).count()
+    if still:
+        raise Conflict(
+            f"{still} data keys are still wrapped under KEK version {version}; run `consentry keys rotate` first"
+        )
+    try:
+        svc.keys.retire_kek(version)
+    except KeyUnavailable as exc:
+        raise Conflict(str(exc)) from None
+    svc.audit.record(actor, AuditAction.KEYS_RETIRE, f"kek:v{version}")
+    return {"retired": version}
+
+
+def reindex(
+    svc, actor: Actor, *, batch: int = 500, new_version: bool = True, on_batch: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Add an index-key version (unless a reindex is unfinished) and recompute every blind index under it."""
+    actor.require("keys:manage")
+    pending = BlindIndex.select().where(BlindIndex.key_version != svc.keys.active_index).count()
+    resumed = pending > 0
+    if not resumed and new_version:
+        try:
+            svc.keys.add_index_key()
+        except KeyUnavailable as exc:
+            raise SetupError(str(exc)) from None
+        svc.refresh_indexer()
+    target = svc.keys.active_index
+    done = 0
+    while True:
+        ids = [
+            r.subject_id
+            for r in BlindIndex.select(BlindIndex.subject_id)
+            .where(BlindIndex.key_version != target)
+            .group_by(BlindIndex.subject_id)
+            .order_by(BlindIndex.subject_id)
+            .limit(batch)
+        ]
+        if not ids:
+            break
+        svc.keyring.preload(ids)
+        with svc.transaction():
+            for subject in Subject.select().where(Subject.id.in_(ids)):
+                BlindIndex.delete().where(BlindIndex.subject_id == subject.id).execute()
+                rows = index_rows(svc.indexer, subject.id, profile_of(subject))
+                if rows:
+                    BlindIndex.insert_many(rows).execute()
+            # Index rows of subjects that no longer exist are stale; drop them.
+            BlindIndex.delete().where(BlindIndex.subject_id.in_(ids) & (BlindIndex.key_version != target)).execute()
+        done += len(ids)
+        if on_batch:
+            on_batch(len(ids))
+    old = [v for v in svc.keys.index_keys() if v != target]
+    retired = []
+    for version in old:
+        # Tombstones cannot be recomputed (their plaintext is gone), so their key version stays.
+        if not Suppression.select().where(Suppression.key_version == version).exists():
+            svc.keys.retire_index_key(version)
+            retired.append(version)
+    svc.refresh_indexer()
+    svc.audit.record(
+        actor, AuditAction.KEYS_REINDEX, f"index:v{target}", details={"subjects": done, "retired": retired}
+    )
+    return {"active": target, "subjects": done, "resumed": resumed, "retired_versions": retired}

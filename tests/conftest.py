@@ -126,6 +126,6 @@ def client(app):
 @pytest.fixture
 def keys(svc):
     """role -> API key, one principal per shipped role."""
-    from tests.api_helpers import make_keys
+    from tests.support.api_helpers import make_keys
 
     return make_keys(svc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from compliance.audit.log import AuditEntry
-from tests.api_helpers import auth
+from tests.support.api_helpers import auth
 
 PEOPLE = [
     {

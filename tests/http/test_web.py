@@ -12,7 +12,7 @@ from compliance.access.principals import revoke
 from compliance.audit.chain import AuditAction
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def token_of(response) -> str:

@@ -12,7 +12,7 @@ from cli.main import get_cli
 from compliance.audit.chain import AuditAction
 from compliance.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def all_docs() -> str:

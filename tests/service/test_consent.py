@@ -108,7 +108,7 @@ def test_sale_sharing_opt_out_minor_and_gpc(svc, admin, client, keys):
     assert result["allowed"] is False and result.get("reason") == "minor"
     consent.record(svc, admin, subject=minor, purpose="sale_sharing", action="grant", source="parent_form")
     assert consent.check(svc, admin, purpose="sale_sharing", subject=minor)["allowed"] is True
-    from tests.api_helpers import auth
+    from tests.support.api_helpers import auth
 
     response = client.post(
         "/v1/consent/events",
@@ -322,8 +322,8 @@ def test_add_months_clamps():
 
 def test_gpc_on_subject_upsert_and_objection_tombstone_on_import(svc, admin, client, keys, tmp_path):
     from compliance.subjects.importer import import_file
-    from tests.api_helpers import auth
     from tests.conftest import write_csv
+    from tests.support.api_helpers import auth
 
     response = client.post(
         "/v1/subjects", headers={**auth(keys["app"]), "Sec-GPC": "1"}, json={"email": "gpc@example.com"}

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from tests.support import matrix_consent, matrix_hygiene, matrix_requests, matrix_web
 
-DOMAINS = ("matrix_consent", "matrix_requests", "matrix_hygiene", "matrix_web")
+# Every domain's rows, listed explicitly: a missing module is an ImportError, not a silently smaller matrix.
+DOMAINS = (matrix_consent, matrix_requests, matrix_hygiene, matrix_web)
 EXTRA_ROWS: dict = {}
 SAMPLE_BODIES: dict = {}
 _FIXTURES = []
 
-for _name in DOMAINS:
-    if importlib.util.find_spec(f"tests.{_name}") is None:
-        continue
-    _module = importlib.import_module(f"tests.{_name}")
+for _module in DOMAINS:
     EXTRA_ROWS.update(getattr(_module, "ROWS", {}))
     SAMPLE_BODIES.update(getattr(_module, "SAMPLE_BODIES", {}))
     if hasattr(_module, "sample_fixtures"):

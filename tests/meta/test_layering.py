@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
     "compliance": {"flask", "click", "werkzeug", "api", "cli", "jinja2", "gunicorn"},
     "hygiene": {"flask", "click", "werkzeug", "peewee", "compliance", "api", "cli", "psycopg"},

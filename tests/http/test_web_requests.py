@@ -8,7 +8,7 @@ import pytest
 
 import compliance.dsar.workflow as dsar
 from compliance.subjects import profiles as subj
-from tests.test_web import HTML, sign_in, token_of
+from tests.http.test_web import HTML, sign_in, token_of
 
 
 @pytest.fixture

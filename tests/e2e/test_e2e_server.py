@@ -8,7 +8,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from tests.server import cli_env, running_server
+from tests.support.server import cli_env, running_server
 
 
 def call(base, method, path, key=None, body=None):

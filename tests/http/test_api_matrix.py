@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from compliance.subjects import profiles as subj
-from tests import matrix_rows
-from tests.api_helpers import ROLES, auth
+from tests.support import matrix_rows
+from tests.support.api_helpers import ROLES, auth
 
 PUBLIC = "public"
 EVERYONE = set(ROLES)

@@ -6,7 +6,7 @@ import pytest
 
 from compliance.access import apikeys
 from compliance.access.principals import ApiKey, create, revoke
-from tests.api_helpers import auth
+from tests.support.api_helpers import auth
 
 
 def _problem(response, status):
@@ -169,7 +169,7 @@ def test_docs_page_is_served_without_external_assets(client):
 
 def test_every_error_is_problem_json(app, client, keys):
     """Meta-test: for every route, the errors it can produce without a key or with a bad body are problem+json."""
-    from tests.test_api_matrix import routes
+    from tests.http.test_api_matrix import routes
 
     for method, rule in routes(app):
         path = rule.replace("<subject_id>", "sub_missing").replace("<name>", "missing.css")

@@ -16,8 +16,8 @@ from compliance.dsar.workflow import DsarRequest, RequestNotice
 from compliance.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from compliance.store.models import Subject
 from compliance.subjects.profiles import profile_of, upsert
-from tests.api_helpers import auth
 from tests.conftest import actor_with_role
+from tests.support.api_helpers import auth
 
 OLGA = {
     "email": "olga.petrova@example.ru",
@@ -552,7 +552,7 @@ def test_cli_flow(svc, settings, olga):
 
 def test_request_list_is_paginated_with_a_cursor(svc, client, keys):
     from compliance.dsar import workflow as dsar
-    from tests.api_helpers import auth
+    from tests.support.api_helpers import auth
 
     for i in range(5):
         dsar.submit(svc, svc.system_actor("t"), type="opt_out", regime="ccpa", email=f"page{i}@example.com")

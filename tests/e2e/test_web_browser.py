@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser import chromium, new_instance, screenshot, services_of, session_cookie, sign_in
-from tests.server import running_server
+from tests.support.browser import chromium, new_instance, screenshot, services_of, session_cookie, sign_in
+from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One instance and one server process for the module's scenarios."""
-    from tests.browser import require_chromium
+    from tests.support.browser import require_chromium
 
     require_chromium()
     home = tmp_path_factory.mktemp("web") / "instance"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cli.main import get_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "dpo.md"
 
 

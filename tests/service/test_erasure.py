@@ -30,7 +30,7 @@ from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, 
 from compliance.subjects.importer import Importer
 from compliance.subjects.profiles import upsert
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PERSON = {
     "email": "evdokia.przhevalskaya@example.ru",
     "emails": ["dunya.p@mail.example"],

@@ -11,7 +11,7 @@ from compliance.access.principals import revoke
 from compliance.consent import ledger as consent
 from compliance.store.models import Subject
 from compliance.subjects.profiles import upsert
-from tests.api_helpers import auth, make_keys
+from tests.support.api_helpers import auth, make_keys
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 
 from api.routing import Operation
 from compliance.access.principals import authenticator
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.errors import Forbidden, Unauthenticated
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from compliance.access import principals
-from compliance.audit import log as audit_log
+from compliance.audit import models as audit_models
 from compliance.clock import Clock
 from compliance.consent import ledger as consent_ledger
 from compliance.dsar import workflow as dsar_workflow
@@ -35,7 +35,7 @@ def _tables(models_of: Callable[[], list]) -> Callable[[object], None]:
 # migration that silently stops being applied.
 MIGRATIONS: list[Migration] = [
     Migration(1, "customer store", _tables(lambda: models.STORE_MODELS)),
-    Migration(2, "audit log", _tables(lambda: audit_log.AUDIT_MODELS)),
+    Migration(2, "audit log", _tables(lambda: audit_models.AUDIT_MODELS)),
     Migration(3, "principals and API keys", _tables(lambda: principals.PRINCIPAL_MODELS)),
     Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
     Migration(5, "data-subject requests", _tables(lambda: dsar_workflow.REQUEST_MODELS)),

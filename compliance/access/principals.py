@@ -12,7 +12,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField
 
 from compliance.access import apikeys
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso
 from compliance.errors import Conflict, Invalid, NotFound, Unauthenticated
 from compliance.ids import has_prefix, new_id

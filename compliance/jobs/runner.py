@@ -21,7 +21,7 @@ from typing import Any
 from peewee import CharField, DateTimeField, TextField
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso
 from compliance.errors import ConsentryError, Invalid, NotFound
 from compliance.ids import new_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.policy.purposes import purposes_of
 from compliance.policy.recipients import recipients_of, unknown_in_purposes
 

@@ -14,7 +14,7 @@ from typing import Any
 from peewee import fn
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.policy.loader import PolicyError
 from compliance.store.models import Interaction, Purchase, Subject
 

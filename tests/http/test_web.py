@@ -9,7 +9,7 @@ import pytest
 
 from api.web import i18n, session
 from compliance.access.principals import revoke
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 ROOT = Path(__file__).resolve().parents[2]

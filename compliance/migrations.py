@@ -10,7 +10,7 @@ from compliance.audit import models as audit_models
 from compliance.clock import Clock
 from compliance.consent import ledger as consent_ledger
 from compliance.dsar import workflow as dsar_workflow
-from compliance.jobs import runner as jobs_runner
+from compliance.jobs import models as jobs_models
 from compliance.stewardship import models as stewardship_models
 from compliance.store import models
 
@@ -40,7 +40,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
     Migration(5, "data-subject requests", _tables(lambda: dsar_workflow.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
-    Migration(7, "jobs", _tables(lambda: jobs_runner.JOB_MODELS)),
+    Migration(7, "jobs", _tables(lambda: jobs_models.JOB_MODELS)),
 ]
 
 

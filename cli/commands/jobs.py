@@ -17,11 +17,11 @@ from cli.output import emit, note
 @click.pass_context
 def scheduler_command(ctx, app, as_json):
     """Run the jobs of policies/schedule.yaml until stopped (Ctrl-C or SIGTERM)."""
-    from compliance.jobs import runner as jobs
+    from compliance.jobs.scheduler import build_scheduler
 
     svc = app.services
     app.actor.require("jobs:run")
-    sched = jobs.build_scheduler(svc, blocking=True)
+    sched = build_scheduler(svc, blocking=True)
     names = [job.id for job in sched.get_jobs()]
     note(f"scheduler started with {len(names)} jobs: {', '.join(names) or 'none'} (Ctrl-C stops it)")
 

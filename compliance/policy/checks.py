@@ -12,7 +12,7 @@ OWNERS = {
     "purposes": "compliance.policy.purposes",
     "regimes": "compliance.dsar.deadlines",
     "retention": "compliance.retention.rules",
-    "schedule": "compliance.jobs.runner",
+    "schedule": "compliance.jobs.schedule",
     "hygiene": "compliance.policy.hygiene",
     "recipients": "compliance.policy.recipients",
 }

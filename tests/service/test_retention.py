@@ -12,6 +12,7 @@ import yaml
 from compliance.consent import ledger as consent
 from compliance.errors import Forbidden
 from compliance.ids import new_id
+from compliance.jobs.registry import JOBS
 from compliance.policy import recipients
 from compliance.policy import record as record_of_processing
 from compliance.policy.loader import SHIPPED, PolicyError
@@ -169,8 +170,6 @@ def test_retention_needs_scope_and_runs_as_job(svc, admin):
     with pytest.raises(Forbidden):
         retention.run(svc, actor_with_role(svc, "dpo"), dry_run=True)
     assert retention.run(svc, actor_with_role(svc, "steward"), dry_run=True)["dry_run"] is True
-    from compliance.jobs.runner import JOBS
-
     out = JOBS["retention"](svc, svc.system_actor("retention"), {"dry_run": True})
     assert out["dry_run"] is True and "rules" in out
 

@@ -50,8 +50,8 @@ def parse(data: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def schedule(svc) -> dict[str, Any]:
-    """The instance's parsed schedule policy."""
-    return parse(svc.policies.get("schedule"))
+    """The instance's schedule policy (parsed once per loaded policies)."""
+    return svc.policies.parsed("schedule", parse)
 
 
 def trigger(cron: str, timezone: str) -> CronTrigger:

@@ -204,7 +204,7 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"setup: {events:,} consent events + states in bulk in {took:.1f}s ({events / took:,.0f} rows/s)")
 
-        from compliance.access.principals import authenticator
+        from compliance.access.authentication import authenticator
 
         actor = authenticator(svc).authenticate(inst.api_key)
         local = in_process(svc, actor, inst.subject_ids, args.singles, args.bulk)

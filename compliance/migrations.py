@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from compliance.access import principals
+from compliance.access import models as access_models
 from compliance.audit import models as audit_models
 from compliance.clock import Clock
 from compliance.consent import ledger as consent_ledger
@@ -36,7 +36,7 @@ def _tables(models_of: Callable[[], list]) -> Callable[[object], None]:
 MIGRATIONS: list[Migration] = [
     Migration(1, "customer store", _tables(lambda: models.STORE_MODELS)),
     Migration(2, "audit log", _tables(lambda: audit_models.AUDIT_MODELS)),
-    Migration(3, "principals and API keys", _tables(lambda: principals.PRINCIPAL_MODELS)),
+    Migration(3, "principals and API keys", _tables(lambda: access_models.PRINCIPAL_MODELS)),
     Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
     Migration(5, "data-subject requests", _tables(lambda: dsar_workflow.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance import logs, migrations
+from compliance.access import actors
 from compliance.access.actor import Actor
 from compliance.audit.log import AuditLog
 from compliance.clock import Clock
@@ -67,25 +68,12 @@ class Services:
         return self.db.atomic("IMMEDIATE")
 
     def local_actor(self) -> Actor:
-        """The principal the CLI acts as: a registered principal of that name, else local:<name> with local_role."""
-        from compliance.access.principals import principal_actor
-
-        registered = principal_actor(self, self.settings.local_principal)
-        if registered is not None:
-            return registered
-        role = self.policies.role(self.settings.local_role)
-        return Actor(
-            principal_id=f"local:{self.settings.local_principal}",
-            name=self.settings.local_principal,
-            role=role.name,
-            scopes=role.scopes,
-            channel="cli",
-        )
+        """The principal the CLI acts as (compliance.access.actors.local_actor)."""
+        return actors.local_actor(self)
 
     def system_actor(self, job: str) -> Actor:
-        """The scheduler acting on behalf of a job (admin scopes, audited as system:<job>)."""
-        role = self.policies.role("admin")
-        return Actor(f"system:{job}", job, role.name, role.scopes, channel="system")
+        """The scheduler acting on behalf of a job (compliance.access.actors.system_actor)."""
+        return actors.system_actor(self, job)
 
     def refresh_indexer(self) -> None:
         """Rebuild the blind indexer after index keys changed."""

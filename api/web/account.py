@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from api.web import i18n, session
 from api.web.core import PUBLIC, actor, bp, page, render, replace_session, safe_next, see_other, svc, wants_html
-from compliance.access.principals import authenticator
+from compliance.access.authentication import authenticator
 from compliance.audit.actions import AuditAction
 from compliance.errors import Invalid, Unauthenticated
 

@@ -12,7 +12,6 @@ from compliance.access.actor import Actor
 from compliance.audit.log import AuditLog
 from compliance.clock import Clock
 from compliance.crypto.blind_index import BlindIndexer
-from compliance.crypto.keyring import Keyring
 from compliance.crypto.keys import KeyProvider, KeyUnavailable, open_key_provider
 from compliance.dsar import deadlines
 from compliance.errors import SetupError
@@ -23,6 +22,7 @@ from compliance.policy.loader import Policies, PolicyError
 from compliance.retention import rules as retention_rules
 from compliance.settings import Settings
 from compliance.store.db import database, is_postgres, open_database
+from compliance.store.keyring import Keyring
 
 # Every policy file beside roles.yaml (which the loader reads itself) and the function that validates it. Listed
 # here, above every domain, so the policy package never imports the domains whose rules the files hold; a moved

@@ -7,8 +7,8 @@ import signal
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, note
+from cli.root import cli, json_option, pass_app
 
 
 @cli.command("scheduler")

@@ -6,6 +6,7 @@ import click
 
 from cli.output import emit, note
 from cli.root import cli, json_option, pass_app
+from compliance import instance
 
 
 @cli.command()
@@ -14,9 +15,7 @@ from cli.root import cli, json_option, pass_app
 @click.pass_context
 def init(ctx, app, as_json):
     """Create the instance: folder, key file (0600), policies, schema. Safe to re-run."""
-    from compliance.instance import set_up
-
-    data = set_up(app.settings)
+    data = instance.set_up(app.settings)
     if "admin_api_key" in data:
         note("The first admin API key is shown once; store it now (it is kept only as a hash).")
     lines = [f"instance ready at {data['home']}"]
@@ -35,9 +34,7 @@ def init(ctx, app, as_json):
 @click.pass_context
 def migrate(ctx, app, as_json):
     """Apply pending schema migrations."""
-    from compliance.instance import migrate as run_migrations
-
-    applied = run_migrations(app.settings)
+    applied = instance.migrate(app.settings)
     emit(ctx, {"applied": applied}, "\n".join(applied) or "schema is up to date")
 
 
@@ -67,7 +64,5 @@ def policies():
 @click.pass_context
 def policies_check(ctx, app, as_json):
     """Validate every policy file of the instance."""
-    from compliance.instance import check_policies
-
-    data = check_policies(app.settings)
+    data = instance.check_policies(app.settings)
     emit(ctx, data, "policies ok: " + ", ".join(f"{f}.yaml" for f in data["files"]))

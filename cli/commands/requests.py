@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from cli.commands.instance import policies
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, wants_json
+from cli.root import cli, json_option, pass_app
 from compliance.dsar.workflow import TYPES
 
 

@@ -265,7 +265,7 @@ def load_regimes(data: dict[str, Any]) -> dict[str, RegimeRule]:
 
 
 def check_policy(data: dict[str, Any]) -> None:
-    """Validate regimes.yaml (called by compliance.policy.checks when policies load)."""
+    """Validate regimes.yaml (listed in compliance.services.POLICY_CHECKS, run when policies load)."""
     load_regimes(data)
 
 

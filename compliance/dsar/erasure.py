@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso
 from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, Subject
 from compliance.subjects.profiles import identifiers, profile_of

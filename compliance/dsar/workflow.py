@@ -32,7 +32,7 @@ from peewee import (
 )
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso, parse_iso
 from compliance.crypto.blind_index import EMAIL, PHONE
 from compliance.dsar import deadlines

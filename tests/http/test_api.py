@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from compliance.access import apikeys
-from compliance.access.principals import ApiKey, create, revoke
+from compliance.access.models import ApiKey
+from compliance.access.principals import create, revoke
 from tests.support.api_helpers import auth
 
 
@@ -46,7 +47,7 @@ def test_401_for_wrong_checksum_expired_and_revoked(client, svc, keys):
     created = create(svc, svc.system_actor("t"), "short-lived", "analyst", expires_in_days=1)
     assert client.get("/v1/subjects", headers=auth(created["api_key"])).status_code == 200
     svc.clock.advance(days=2)
-    from compliance.access.principals import authenticator
+    from compliance.access.authentication import authenticator
 
     authenticator(svc).forget()
     assert (

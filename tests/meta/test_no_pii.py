@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from compliance.audit.log import AuditEntry
+from compliance.audit.models import AuditEntry
 from tests.support.api_helpers import auth
 
 PEOPLE = [

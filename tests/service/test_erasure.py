@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 from compliance.consent import ledger as consent
-from compliance.crypto.keyring import KeyDestroyed, Keyring
 from compliance.crypto.keys import open_key_provider
 from compliance.dsar import erasure
 from compliance.dsar import workflow as rq
 from compliance.dsar.workflow import ErasureStep
 from compliance.errors import IllegalTransition, Invalid, Suppressed
 from compliance.ids import new_id
+from compliance.store.keyring import KeyDestroyed, Keyring
 from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, Subject
 from compliance.subjects.importer import Importer
 from compliance.subjects.profiles import upsert

@@ -191,7 +191,7 @@ def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc,
 
 
 def test_large_batches_audit_every_subject_in_entries_under_the_size_limit(svc, admin):
-    from compliance.audit.log import AuditEntry
+    from compliance.audit.models import AuditEntry
     from compliance.subjects.importer import Importer
 
     rows = [{"external_id": f"b{i}", "email": f"batch{i}@example.com"} for i in range(2600)]

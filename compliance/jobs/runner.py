@@ -84,7 +84,7 @@ def _retention(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request_reminders(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
-    from compliance.dsar import workflow as requests
+    from compliance.dsar import reminders as requests
 
     sent = requests.send_reminders(svc, actor)
     return {"reminders": len(sent)}

@@ -10,7 +10,7 @@ from typing import Any
 # policy file (without .yaml) -> module that validates it with check_policy(data) raising PolicyError.
 OWNERS = {
     "purposes": "compliance.policy.purposes",
-    "regimes": "compliance.dsar.deadlines",
+    "regimes": "compliance.dsar.regimes",
     "retention": "compliance.retention.rules",
     "schedule": "compliance.jobs.runner",
     "hygiene": "compliance.policy.hygiene",

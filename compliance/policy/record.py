@@ -99,7 +99,7 @@ def automated_decisions(svc) -> dict[str, Any]:
 
 def complaint_rights(svc) -> dict[str, str]:
     """Where to complain, per regime (regimes.yaml)."""
-    from compliance.dsar.workflow import regimes_of
+    from compliance.dsar.regimes import regimes_of
 
     return {name: rule.complaint for name, rule in regimes_of(svc).items()}
 

@@ -142,7 +142,8 @@ def plan(svc) -> list[dict[str, Any]]:
 
 
 def _apply_subjects(svc, ids: list[str], action: str) -> None:
-    from compliance.dsar.erasure import apply_purchase_hold, delete_consent, shred
+    from compliance.dsar.erasure import delete_consent, shred
+    from compliance.dsar.holds import apply_purchase_hold
 
     for start in range(0, len(ids), 200):
         with svc.transaction():

@@ -13,7 +13,7 @@ from compliance.audit.log import AuditLog
 from compliance.clock import Clock
 from compliance.crypto.blind_index import BlindIndexer
 from compliance.crypto.keys import KeyProvider, KeyUnavailable, open_key_provider
-from compliance.dsar import deadlines
+from compliance.dsar import regimes
 from compliance.errors import SetupError
 from compliance.jobs import schedule
 from compliance.mailer import OutboxMailer
@@ -33,7 +33,7 @@ POLICY_CHECKS: dict[str, loader.Check] = {
     "purposes": purposes.check_policy,
     "recipients": recipients.check_policy,
     "hygiene": hygiene.check_policy,
-    "regimes": deadlines.check_policy,
+    "regimes": regimes.check_policy,
     "retention": retention_rules.check_policy,
     "schedule": schedule.check_policy,
 }

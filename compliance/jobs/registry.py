@@ -10,7 +10,7 @@ from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit import service as audit_service
-from compliance.dsar import workflow as dsar_workflow
+from compliance.dsar import reminders as dsar_reminders
 from compliance.retention import rules as retention
 from compliance.stewardship import dedupe, validation
 
@@ -29,7 +29,7 @@ def _retention(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _request_reminders(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
-    sent = dsar_workflow.send_reminders(svc, actor)
+    sent = dsar_reminders.send_reminders(svc, actor)
     return {"reminders": len(sent)}
 
 

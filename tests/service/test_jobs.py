@@ -192,7 +192,7 @@ def test_cli_jobs(svc, settings):
 def test_reminder_and_retention_jobs_run_through_the_scheduler_entry_point(svc, admin):
     from datetime import date
 
-    from compliance.dsar import workflow as dsar
+    from compliance.dsar import intake as dsar
     from compliance.subjects.profiles import upsert
 
     upsert(svc, admin, {"email": "remind-me@example.com"})

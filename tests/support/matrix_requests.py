@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.dsar import workflow as rq
+from compliance.dsar import intake as rq
 from compliance.subjects.profiles import upsert
 
 MANAGE = {"admin", "dpo"}

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from compliance.access.actor import Actor
 from compliance.audit import chain as audit_chain
 from compliance.audit.actions import AuditAction
 from compliance.audit.models import AuditEntry
@@ -19,6 +18,19 @@ from compliance.store.db import is_postgres
 
 AUDIT_LOCK = 0x436F6E73  # advisory lock id ("Cons") serialising audit appends on PostgreSQL
 GENESIS = audit_chain.GENESIS
+
+
+class Caller(Protocol):
+    """Who is acting, as the audit log needs it (compliance.access.actor.Actor is one).
+
+    A protocol rather than an import: access records its own actions in the audit log, so the audit package
+    cannot depend on access without a cycle.
+    """
+
+    principal_id: str
+    request_id: str
+
+    def require(self, scope: str) -> None: ...
 
 
 def _as_entry(row: AuditEntry) -> dict[str, Any]:
@@ -46,7 +58,7 @@ class AuditLog:
 
     def record(
         self,
-        actor: Actor | str,
+        actor: Caller | str,
         action: AuditAction | str,
         target: str = "",
         outcome: str = "ok",
@@ -55,8 +67,8 @@ class AuditLog:
     ) -> int:
         """Append one entry inside the current transaction (opening one if none is open); return its seq."""
         action = AuditAction(action).value
-        actor_id = actor.principal_id if isinstance(actor, Actor) else str(actor)
-        req = request_id or (actor.request_id if isinstance(actor, Actor) else "")
+        actor_id = actor if isinstance(actor, str) else actor.principal_id
+        req = request_id or ("" if isinstance(actor, str) else actor.request_id)
         with self._transaction():
             if is_postgres(self.db):
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))

@@ -10,15 +10,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from compliance.access.actor import Actor
 from compliance.audit import checkpoints
 from compliance.audit.actions import AuditAction
+from compliance.audit.log import Caller
 from compliance.errors import Invalid
 
 ORIGIN_PREFIX = "consentry"
 
 
-def verify(svc, actor: Actor, checkpoint: Path | None = None) -> dict[str, Any]:
+def verify(svc, actor: Caller, checkpoint: Path | None = None) -> dict[str, Any]:
     """Verify the chain, and optionally that a saved checkpoint still matches the log."""
     actor.require("audit:read")
     result = svc.audit.verify()
@@ -40,7 +40,7 @@ def verify(svc, actor: Actor, checkpoint: Path | None = None) -> dict[str, Any]:
 
 
 def page(
-    svc, actor: Actor, *, after: int = 0, limit: int, action: str | None = None, target: str | None = None
+    svc, actor: Caller, *, after: int = 0, limit: int, action: str | None = None, target: str | None = None
 ) -> dict[str, Any]:
     """Entries after a seq in order, filtered by action or target: {"items", "next_after"} (None on the last page)."""
     actor.require("audit:read")
@@ -51,19 +51,19 @@ def page(
     return {"items": items, "next_after": items[-1]["seq"] if more and items else None}
 
 
-def tail(svc, actor: Actor, count: int = 20) -> list[dict[str, Any]]:
+def tail(svc, actor: Caller, count: int = 20) -> list[dict[str, Any]]:
     """The latest entries, oldest first."""
     actor.require("audit:read")
     return svc.audit.tail(count)
 
 
-def overview(svc, actor: Actor, count: int = 50) -> dict[str, Any]:
+def overview(svc, actor: Caller, count: int = 50) -> dict[str, Any]:
     """What the audit page shows: the verification of the whole chain and the latest entries, newest first."""
     actor.require("audit:read")
     return {"result": verify(svc, actor), "entries": list(reversed(tail(svc, actor, count)))}
 
 
-def export(svc, actor: Actor, out: Path) -> dict[str, Any]:
+def export(svc, actor: Caller, out: Path) -> dict[str, Any]:
     """Write the whole log as JSON lines; the export itself is audited."""
     actor.require("audit:write")
     count = svc.audit.export(out)
@@ -71,7 +71,7 @@ def export(svc, actor: Actor, out: Path) -> dict[str, Any]:
     return {"entries": count, "file": str(out)}
 
 
-def checkpoint(svc, actor: Actor, out: Path | None = None) -> dict[str, Any]:
+def checkpoint(svc, actor: Caller, out: Path | None = None) -> dict[str, Any]:
     """Sign the current size and head with the instance's Ed25519 key and write it to a file."""
     actor.require("audit:write")
     svc.audit.record(actor, AuditAction.AUDIT_CHECKPOINT, "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from compliance.access import principals
 from compliance.audit import log as audit_log
 from compliance.clock import Clock
-from compliance.consent import ledger as consent_ledger
+from compliance.consent import models as consent_models
 from compliance.dsar import workflow as dsar_workflow
 from compliance.jobs import runner as jobs_runner
 from compliance.stewardship import models as stewardship_models
@@ -37,7 +37,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "customer store", _tables(lambda: models.STORE_MODELS)),
     Migration(2, "audit log", _tables(lambda: audit_log.AUDIT_MODELS)),
     Migration(3, "principals and API keys", _tables(lambda: principals.PRINCIPAL_MODELS)),
-    Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
+    Migration(4, "consent ledger", _tables(lambda: consent_models.CONSENT_MODELS)),
     Migration(5, "data-subject requests", _tables(lambda: dsar_workflow.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
     Migration(7, "jobs", _tables(lambda: jobs_runner.JOB_MODELS)),

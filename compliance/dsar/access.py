@@ -61,7 +61,8 @@ def _profile(subject: Subject) -> dict[str, Any]:
 
 def subject_data(svc, row, subject_id: str) -> dict[str, Any]:
     """Everything held on one subject, read by its id only."""
-    from compliance.consent.ledger import ConsentEvent, ConsentState, event_view
+    from compliance.consent.ledger import event_view
+    from compliance.consent.models import ConsentEvent, ConsentState
     from compliance.dsar.workflow import DsarRequest, RequestMatch, view
 
     subject = Subject.get_or_none((Subject.id == subject_id) & Subject.erased_at.is_null())

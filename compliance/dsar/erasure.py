@@ -85,7 +85,7 @@ def shred(svc, subject_id: str) -> dict[str, Any]:
 
 def delete_consent(subject_id: str) -> dict[str, Any]:
     """Delete the consent events, states and tokens of a person."""
-    from compliance.consent.ledger import ConsentEvent, ConsentState, ConsentToken
+    from compliance.consent.models import ConsentEvent, ConsentState, ConsentToken
 
     return {
         "consent_events_deleted": int(ConsentEvent.delete().where(ConsentEvent.subject_id == subject_id).execute()),
@@ -139,7 +139,7 @@ def _subjects_with_merged(people: list[str]) -> list[str]:
 
 
 def _erase_subject(svc, actor: Actor, row, subject_id: str) -> None:
-    from compliance.consent.ledger import suppress_identifiers
+    from compliance.consent.suppression import suppress_identifiers
     from compliance.dsar.workflow import DsarRequest, pause_for_tests, queue_notices
 
     done = _done(row.id, subject_id)

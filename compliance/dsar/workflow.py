@@ -1255,7 +1255,7 @@ def lift_restriction(svc, actor: Actor, request_id: str, *, reason: str) -> dict
 
 
 def _do_objection(svc, actor: Actor, row: DsarRequest, people: list[str]) -> None:
-    from compliance.consent.ledger import object_to_marketing
+    from compliance.consent.signals import object_to_marketing
 
     with svc.transaction():
         withdrawn = 0

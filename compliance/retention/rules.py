@@ -79,7 +79,7 @@ def _fingerprint(ids: list[str]) -> str:
 
 def _subject_rule(svc, spec: dict[str, Any]) -> tuple[list[str], int]:
     """(subject ids the rule selects, restricted subjects it would have selected)."""
-    from compliance.consent.ledger import ConsentState
+    from compliance.consent.models import ConsentState
 
     cutoff = _months_ago(svc.clock.now(), int(spec["inactive_months"]))
     query = Subject.select(Subject.id, Subject.restricted, Subject.created_at, Subject.updated_at).where(

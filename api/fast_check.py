@@ -4,7 +4,7 @@ Applications ask before every email or SMS, so this is the one route whose cost 
 servers a sender needs. For a request that carries a key accepted in the last few seconds (the
 authenticator's cache) whose role holds the route's scope, and plain query parameters that the route's
 schema accepts as they are, this middleware calls the same service function as the Flask view
-(`compliance.consent.ledger.check`) and writes the body the view would write. Everything else (no key, a key not
+(`compliance.consent.decisions.check`) and writes the body the view would write. Everything else (no key, a key not
 in the cache, a missing scope, parameters that need decoding or validation messages, any error from the
 service) goes to Flask untouched, which answers it with its full checks, audit entries and problem+json.
 Nothing is decided here that the view does not decide; tests compare both paths response by response.
@@ -20,7 +20,7 @@ from api.routing import plain_query_spec, plain_query_valid
 from api.v1.consent import CheckQuery, check_one, decision_body
 from api.wsgi import REQUEST_ID_KEY
 from compliance.access.authentication import authenticator
-from compliance.consent import ledger as consent
+from compliance.consent import decisions as consent
 
 PATH = "/v1/consent/check"
 # Parameters made only of these characters need no percent-decoding, so splitting the query string gives

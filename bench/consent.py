@@ -4,9 +4,9 @@ Usage: python bench/consent.py [--subjects 100000] [--duration 10] [--connection
                                [--fast-check on|off]
 
 Setup (timed separately): subjects through the real Importer, then one consent event and state row per
-subject and purpose written in bulk (the rows `_write_event` would write: same fields, states and expiries;
+subject and purpose written in bulk (the rows `ledger.write_event` would write: same fields, states and expiries;
 one audit entry per batch instead of one per event). Then:
-- in-process `compliance.consent.ledger.check` (latency) and `check_many` (decisions/s, goal >= 50,000);
+- in-process `compliance.consent.decisions.check` (latency) and `check_many` (decisions/s, goal >= 50,000);
 - `GET /v1/consent/check?subject=&purpose=` under `gunicorn -w 2 "api:create_app()"` vs the bare app
   (bench/bare_app.py) under the same settings: req/s, ratio (goal >= 0.7), p50/p99;
 - `POST /v1/consent/check` with 1000 subject ids per call: decisions/s (goal >= 50,000).
@@ -41,7 +41,8 @@ MIX = {
 def seed_consent(svc, subject_ids: list[str], seed: int = 3, batch: int = 5000) -> int:
     """One event + state row per subject and seeded purpose, in bulk; returns the number of events."""
     from compliance.audit.actions import AuditAction
-    from compliance.consent.ledger import ConsentEvent, ConsentState, add_months, step
+    from compliance.consent.ledger import add_months, step
+    from compliance.consent.models import ConsentEvent, ConsentState
     from compliance.ids import new_id
     from compliance.policy.purposes import purposes_of
     from compliance.store.bulk import insert_rows
@@ -115,7 +116,8 @@ def _days(n: int):
 
 def in_process(svc, actor, ids: list[str], singles: int, bulk: int) -> dict:
     """check() latency and check_many() throughput without HTTP."""
-    from compliance.consent import ledger as consent
+    from compliance.consent import decisions as consent
+    from compliance.consent.counters import counter
 
     sample = random.Random(5).sample(ids, min(singles, len(ids)))
     for sid in sample[:200]:  # warm caches (purposes, prepared statements)
@@ -137,7 +139,7 @@ def in_process(svc, actor, ids: list[str], singles: int, bulk: int) -> dict:
             states[item["state"]] = states.get(item["state"], 0) + 1
             decided += 1
     bulk_s = time.perf_counter() - t0
-    consent.counter(svc).flush()
+    counter(svc).flush()
     return {
         "single_per_s": len(sample) / single_s,
         "single_p50": percentile(lat, 50),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from compliance.access import models as access_models
 from compliance.audit import models as audit_models
 from compliance.clock import Clock
-from compliance.consent import ledger as consent_ledger
+from compliance.consent import models as consent_models
 from compliance.dsar import models as dsar_models
 from compliance.jobs import models as jobs_models
 from compliance.stewardship import models as stewardship_models
@@ -37,7 +37,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "customer store", _tables(lambda: models.STORE_MODELS)),
     Migration(2, "audit log", _tables(lambda: audit_models.AUDIT_MODELS)),
     Migration(3, "principals and API keys", _tables(lambda: access_models.PRINCIPAL_MODELS)),
-    Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
+    Migration(4, "consent ledger", _tables(lambda: consent_models.CONSENT_MODELS)),
     Migration(5, "data-subject requests", _tables(lambda: dsar_models.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
     Migration(7, "jobs", _tables(lambda: jobs_models.JOB_MODELS)),

@@ -7,7 +7,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from api.routing import PUBLIC, Operation, ScopedBlueprint, current_actor
 from compliance.access.actor import ANONYMOUS
-from compliance.consent import ledger as consent
+from compliance.consent import decisions, ledger, receipts, signals
 
 bp = ScopedBlueprint("consent", __name__)
 TAGS = ("consent",)
@@ -169,7 +169,7 @@ def _gpc() -> bool:
     ),
 )
 def check_one(query):
-    return jsonify(decision_body(consent.check(_svc(), current_actor(), **query)))
+    return jsonify(decision_body(decisions.check(_svc(), current_actor(), **query)))
 
 
 def decision_body(decision: dict) -> dict:
@@ -190,7 +190,7 @@ def decision_body(decision: dict) -> dict:
     ),
 )
 def check_bulk(body):
-    items = consent.check_many(_svc(), current_actor(), **body)
+    items = decisions.check_many(_svc(), current_actor(), **body)
     return jsonify({"items": items})
 
 
@@ -209,10 +209,7 @@ def check_bulk(body):
 )
 def record_event(body):
     svc, actor = _svc(), current_actor()
-    event = consent.record(svc, actor, **body)
-    if _gpc():
-        person = consent.resolve(svc, event["subject"])
-        event["gpc"] = consent.gpc_opt_out(svc, actor, person)
+    event = signals.record_with_gpc(svc, actor, gpc=_gpc(), **body)
     return jsonify(EventOut().dump(event)), 201
 
 
@@ -229,7 +226,7 @@ def record_event(body):
     ),
 )
 def confirm(body):
-    return jsonify(EventOut().dump(consent.confirm(_svc(), ANONYMOUS, body["token"])))
+    return jsonify(EventOut().dump(ledger.confirm(_svc(), ANONYMOUS, body["token"])))
 
 
 @bp.operation(
@@ -240,7 +237,7 @@ def confirm(body):
     ),
 )
 def event_receipt(event_id):
-    return jsonify(consent.receipt(_svc(), current_actor(), event_id))
+    return jsonify(receipts.receipt(_svc(), current_actor(), event_id))
 
 
 @bp.operation(
@@ -256,7 +253,7 @@ def event_receipt(event_id):
 )
 def subject_consent(subject_id):
     svc, actor = _svc(), current_actor()
-    data = consent.history(svc, actor, subject_id)
+    data = ledger.history(svc, actor, subject_id)
     return jsonify(HistoryOut().dump(data))
 
 
@@ -273,5 +270,5 @@ def subject_consent(subject_id):
 )
 def objection(subject_id):
     svc, actor = _svc(), current_actor()
-    result = consent.object_to_marketing(svc, actor, subject_id)
+    result = signals.object_to_marketing(svc, actor, subject_id)
     return jsonify(ObjectionOut().dump(result))

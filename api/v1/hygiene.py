@@ -8,7 +8,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from api import pagination
 from api.routing import Operation, ScopedBlueprint, current_actor
 from compliance.stewardship import dedupe as dedupe_service
-from compliance.stewardship import merges, validation
+from compliance.stewardship import merges, review, validation
 from compliance.stewardship import quality as quality_report
 
 bp = ScopedBlueprint("hygiene", __name__, url_prefix="/v1/hygiene")
@@ -177,7 +177,7 @@ def list_candidates(query):
     after = pagination.decode(query.get("cursor"))
     if after is not None and not isinstance(after, str):
         after = None
-    items, last = merges.candidates_page(svc, actor, status=query["status"], after=after, limit=limit)
+    items, last = review.candidates_page(svc, actor, status=query["status"], after=after, limit=limit)
     for item in items:
         item["fields_"] = item.pop("fields")
     return jsonify(CandidatePage().dump({"items": items, "next_cursor": pagination.encode(last)}))

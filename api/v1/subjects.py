@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from api import pagination, schemas
 from api.routing import Operation, ScopedBlueprint, current_actor, schema_instance
+from compliance.consent import signals
 from compliance.errors import Invalid
 from compliance.subjects import profiles as subjects
 
@@ -34,12 +35,8 @@ def create_subject(body):
     kind = body.pop("kind", "person")
     source = body.pop("source", None)
     svc, actor = _svc(), current_actor()
-    subject_id, created = subjects.upsert(svc, actor, body, kind=kind, source=source)
-    if request.headers.get("Sec-GPC", "").strip() == "1" and actor.can("consent:write"):
-        # A call that identifies a person and carries GPC records a sale/sharing opt-out, asking nothing more.
-        from compliance.consent import ledger as consent
-
-        consent.gpc_opt_out(svc, actor, consent.resolve(svc, subject_id))
+    gpc = request.headers.get("Sec-GPC", "").strip() == "1"
+    subject_id, created = signals.upsert_with_gpc(svc, actor, body, kind=kind, source=source, gpc=gpc)
     return jsonify(schemas.UpsertResult().dump({"id": subject_id, "created": created})), 201 if created else 200
 
 

@@ -1,4 +1,4 @@
-"""Steward pages over compliance.stewardship.merges: the review queue side by side, merge, reject, undo."""
+"""Steward pages over compliance.stewardship (review, merges): the review queue side by side, merge, reject, undo."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import request
 
 from api.web.core import actor, bp, page, render, see_other, svc
 from compliance.errors import Invalid
-from compliance.stewardship import merges
+from compliance.stewardship import merges, review
 
 STATUSES = ("open", "merged", "rejected", "superseded")
 PAGE_SIZE = 10
@@ -30,7 +30,7 @@ def candidates():
     status = request.args.get("status", "open")
     status = status if status in STATUSES else "open"
     after = (request.args.get("after") or "").strip()[:40] or None
-    items, last = merges.candidates_page(svc(), actor(), status=status, after=after, limit=PAGE_SIZE)
+    items, last = review.candidates_page(svc(), actor(), status=status, after=after, limit=PAGE_SIZE)
     for item in items:
         for row in item["fields"]:
             row["differs"] = _differs(row["a"], row["b"])

@@ -14,9 +14,9 @@ def consent():
 
 
 def _record(ctx, app, action, subject, purpose, channel, source, notice_version, method):
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import ledger
 
-    event = svc_consent.record(
+    event = ledger.record(
         app.services,
         app.actor,
         subject=subject,
@@ -65,15 +65,15 @@ for _action in ("grant", "withdraw"):
 @click.pass_context
 def consent_check(ctx, app, subject, purpose, channel, as_json):
     """May PURPOSE be used for SUBJECT now? (SUBJECT: sub_… id, or an email or phone.)"""
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import counters, decisions
 
     who = (
         {"subject": subject}
         if subject.startswith("sub_")
         else ({"email": subject} if "@" in subject else {"phone": subject})
     )
-    result = svc_consent.check(app.services, app.actor, purpose=purpose, channel=channel, **who)
-    svc_consent.counter(app.services).flush()
+    result = decisions.check(app.services, app.actor, purpose=purpose, channel=channel, **who)
+    counters.counter(app.services).flush()
     data = {
         "allowed": result["allowed"],
         "state": result["state"],
@@ -90,9 +90,9 @@ def consent_check(ctx, app, subject, purpose, channel, as_json):
 @click.pass_context
 def consent_history(ctx, app, subject, as_json):
     """Current states and every consent event of a subject."""
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import ledger
 
-    data = svc_consent.history(app.services, app.actor, subject)
+    data = ledger.history(app.services, app.actor, subject)
     lines = [f"{s['purpose']}/{s['channel']}: {s['state']}" for s in data["states"]]
     lines += [
         f"  {e['occurred_at']} {e['id']} {e['action']} {e['purpose']}/{e['channel']} -> {e['state']} ({e['source']})"
@@ -108,9 +108,9 @@ def consent_history(ctx, app, subject, as_json):
 @click.pass_context
 def consent_receipt(ctx, app, event_id, as_json):
     """The Kantara v1.1 consent receipt of an event (JSON)."""
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import receipts
 
-    emit(ctx, svc_consent.receipt(app.services, app.actor, event_id))
+    emit(ctx, receipts.receipt(app.services, app.actor, event_id))
 
 
 @consent.command("confirm")
@@ -120,9 +120,9 @@ def consent_receipt(ctx, app, event_id, as_json):
 @click.pass_context
 def consent_confirm(ctx, app, token, as_json):
     """Confirm a double opt-in with the code the person received."""
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import ledger
 
-    event = svc_consent.confirm(app.services, app.actor, token)
+    event = ledger.confirm(app.services, app.actor, token)
     emit(ctx, event, f"{event['purpose']}/{event['channel']} is now {event['state']}")
 
 
@@ -133,9 +133,9 @@ def consent_confirm(ctx, app, token, as_json):
 @click.pass_context
 def consent_object(ctx, app, subject, as_json):
     """Objection to direct marketing: withdraw every marketing purpose and suppress the identifiers."""
-    from compliance.consent import ledger as svc_consent
+    from compliance.consent import signals
 
-    data = svc_consent.object_to_marketing(app.services, app.actor, subject, source="cli")
+    data = signals.object_to_marketing(app.services, app.actor, subject, source="cli")
     emit(
         ctx,
         data,

@@ -70,9 +70,9 @@ def hygiene_dedupe(ctx, app, dry_run, pairs_file, as_json):
 @click.pass_context
 def hygiene_review(ctx, app, status, limit, after, as_json):
     """Candidate pairs with both records side by side (masked without subjects:read_pii)."""
-    from compliance.stewardship import merges
+    from compliance.stewardship import review
 
-    items, cursor = merges.candidates_page(app.services, app.actor, status=status, after=after, limit=limit)
+    items, cursor = review.candidates_page(app.services, app.actor, status=status, after=after, limit=limit)
     lines = []
     for item in items:
         lines.append(f"{item['id']}  score {item['score']:.3f}  {item['decision']}  {item['a']} <-> {item['b']}")

@@ -73,7 +73,7 @@ def import_(ctx, app, file, fmt, source, dry_run, as_json):
 @click.pass_context
 def export(ctx, app, out, purpose, segment, channel, fmt, as_json):
     """Export contacts (needs subjects:export); with --purpose, a consent-aware audience file."""
-    from compliance.subjects.exporter import export_subjects
+    from compliance.consent.audience import export_subjects
 
     result = export_subjects(
         app.services, app.actor, Path(out), fmt=fmt, purpose=purpose, segment=segment, channel=channel

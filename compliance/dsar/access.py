@@ -19,7 +19,8 @@ from typing import Any
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.clock import iso
-from compliance.consent.ledger import ConsentEvent, ConsentState, event_view
+from compliance.consent.ledger import event_view
+from compliance.consent.models import ConsentEvent, ConsentState
 from compliance.dsar.deadlines import lookback_start
 from compliance.dsar.models import DsarRequest, RequestMatch
 from compliance.dsar.notices import notify_requester

@@ -13,7 +13,8 @@ from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
-from compliance.consent.ledger import ConsentEvent, ConsentState, ConsentToken, suppress_identifiers
+from compliance.consent.models import ConsentEvent, ConsentState, ConsentToken
+from compliance.consent.suppression import suppress_identifiers
 from compliance.dsar import certificates
 from compliance.dsar.holds import apply_purchase_hold
 from compliance.dsar.models import DsarRequest, ErasureStep, RequestMatch

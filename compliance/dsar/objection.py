@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
-from compliance.consent.ledger import object_to_marketing
+from compliance.consent.signals import object_to_marketing
 from compliance.dsar.models import DsarRequest
 from compliance.dsar.notices import notify_requester, queue_notices
 from compliance.dsar.records import complete, live_subject

@@ -15,7 +15,7 @@ from peewee import fn
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
-from compliance.consent.ledger import ConsentState
+from compliance.consent.models import ConsentState
 from compliance.dsar.erasure import delete_consent, shred
 from compliance.dsar.holds import apply_purchase_hold
 from compliance.policy.loader import PolicyError

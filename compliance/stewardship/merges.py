@@ -1,335 +1,32 @@
 """Merging duplicate subjects, undoing merges, and rejecting candidate pairs.
 
 A merge keeps one subject (the survivor) and marks the other `merged_into` it. Before anything changes, the
-exact state of both subjects is sealed into undo snapshots, each under its own subject's data key. Then:
-the survivor's profile becomes the survivorship result of both; identifiers suppressed by an erasure are
-dropped (they never come back), a marketing suppression on either side is carried; blind indexes move to the
-survivor; purchases and interactions move (interaction summaries re-encrypted under the survivor's key);
-consent is merged conservatively (a withdrawal on either side stays withdrawn; a live grant or pending
-sign-up is carried only where the survivor has no state of its own); a restriction on either side is kept.
-`unmerge` restores both subjects exactly from the snapshots and moves everything back.
+exact state of both subjects is sealed into undo snapshots (`undo`), each under its own subject's data key.
+Then: the survivor's profile becomes the survivorship result of both (`survivorship`); identifiers suppressed
+by an erasure are dropped (they never come back), a marketing suppression on either side is carried; blind
+indexes move to the survivor; purchases and interactions move (interaction summaries re-encrypted under the
+survivor's key); consent is merged conservatively by `compliance.consent.merging`, which only appends ledger
+events; a restriction on either side is kept. `unmerge` restores both subjects exactly from the snapshots,
+moves everything back and appends the compensating consent events.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
+from compliance.clock import iso
+from compliance.consent.merging import merge_consent, unmerge_consent
+from compliance.consent.suppression import suppression_scopes
 from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
-from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
-from compliance.subjects.profiles import LIST_FIELDS, identifiers, index_rows, load, profile_of, write_subject
-from hygiene.identifiers import email_key, phone_key
-
-SUBJECT_COLUMNS = (
-    "kind",
-    "lifecycle",
-    "source",
-    "created_at",
-    "updated_at",
-    "restricted",
-    "marketing_suppressed",
-    "erased_at",
-    "merged_into",
-    "flags",
-)
-DATETIME_COLUMNS = ("created_at", "updated_at", "erased_at")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Snapshots
-
-
-def snapshot(subject: Subject) -> dict[str, Any]:
-    """Everything needed to put a subject back exactly as it is now (plaintext; sealed by the caller)."""
-    columns = {}
-    for name in SUBJECT_COLUMNS:
-        value = getattr(subject, name)
-        columns[name] = value.isoformat() if isinstance(value, datetime) else value
-    return {"columns": columns, "pii": subject.pii, "extra": subject.extra}
-
-
-def _seal_snapshot(merge_id: str, subject: Subject) -> None:
-    row = MergeSnapshot(id=f"{merge_id}:{subject.id}", merge_id=merge_id, subject_id=subject.id)
-    row.data = snapshot(subject)
-    row.save(force_insert=True)
-
-
-def _restore(svc, subject: Subject, snap: dict[str, Any]) -> None:
-    """Write a snapshot back into the subject row and rebuild its blind indexes."""
-    for name, value in snap["columns"].items():
-        if name in DATETIME_COLUMNS and value is not None:
-            value = datetime.fromisoformat(value)
-        setattr(subject, name, value)
-    subject.pii = snap["pii"]
-    subject.extra = snap["extra"]
-    subject.save()
-    BlindIndex.delete().where(BlindIndex.subject_id == subject.id).execute()
-    if subject.merged_into is None and subject.erased_at is None:
-        rows = index_rows(svc.indexer, subject.id, profile_of(subject))
-        if rows:
-            BlindIndex.insert_many(rows).execute()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Survivorship and suppression
-
-
-def _rules(svc) -> dict[str, Any]:
-    from compliance.policy.hygiene import policy_of
-
-    return {
-        "source_priority": list(policy_of(svc).source_priority),
-        "default_region": svc.policies.default_region,
-        "today": svc.clock.now().date(),
-    }
-
-
-def _fallback_survive(records: list[dict[str, Any]], rules: dict[str, Any]) -> dict[str, Any]:
-    """Most recent non-empty value, ties to source priority, then to the first record (used without hygiene)."""
-    priority = {name: i for i, name in enumerate(rules.get("source_priority") or [])}
-    order = sorted(
-        range(len(records)),
-        key=lambda i: (
-            -datetime.fromisoformat(records[i]["updated_at"]).timestamp(),
-            priority.get(records[i].get("source") or "", len(priority)),
-            i,
-        ),
-    )
-    out: dict[str, Any] = {}
-    for key in records[0]:
-        for i in order:
-            value = records[i].get(key)
-            if value not in (None, "", [], {}):
-                out[key] = value
-                break
-    return out
-
-
-def _survive(records: list[dict[str, Any]], rules: dict[str, Any]) -> dict[str, Any]:
-    try:
-        from hygiene.survivorship import survive
-    except ModuleNotFoundError as exc:
-        if exc.name != "hygiene.survivorship":
-            raise
-        return _fallback_survive(records, rules)
-    return survive(records, rules)
-
-
-def survive_profiles(svc, survivor: Subject, loser: Subject) -> dict[str, Any]:
-    """The merged flat profile of two subjects, by hygiene.survivorship (the survivor's record listed first)."""
-    records = []
-    for subject in (survivor, loser):
-        profile = profile_of(subject)
-        records.append(
-            {
-                **profile,
-                "id": subject.id,
-                "source": subject.source,
-                "updated_at": subject.updated_at.isoformat(),
-                "created_at": subject.created_at.isoformat(),
-            }
-        )
-    merged = _survive(records, _rules(svc))
-    out = profile_of(survivor)
-    for key in out:
-        if key in merged:
-            out[key] = merged[key]
-    # Identifiers are never lost in a merge: every value of both records is kept (once), survivor's first.
-    region = svc.policies.default_region
-    folds = {"emails": email_key, "phones": lambda v: phone_key(v, region) or v, "external_ids": lambda v: v}
-    for key in LIST_FIELDS:
-        values = list(out.get(key) or [])
-        seen = {folds[key](v) for v in values}
-        for record in records:
-            for value in record.get(key) or []:
-                if folds[key](value) not in seen:
-                    seen.add(folds[key](value))
-                    values.append(value)
-        out[key] = values
-    # Channel handles fill gaps from the loser; custom fields too (the survivor's own win).
-    for key in ("channels", "custom"):
-        combined = dict(records[1].get(key) or {})
-        combined.update({k: v for k, v in (records[0].get(key) or {}).items() if v not in (None, "")})
-        if key == "channels":
-            combined.update({k: v for k, v in (out.get(key) or {}).items() if v not in (None, "")})
-        out[key] = combined
-    return out
-
-
-def suppression_scopes(svc, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """For each (kind, value) on the suppression list, its strongest scope ('all' or 'marketing')."""
-    by_digest: dict[tuple[str, bytes], tuple[str, str]] = {}
-    for kind, value in pairs:
-        for _, digest in svc.indexer.all_digests(kind, value):
-            by_digest[(kind, bytes(digest))] = (kind, value)
-    if not by_digest:
-        return {}
-    out: dict[tuple[str, str], str] = {}
-    kinds = sorted({k for k, _ in by_digest})
-    digests = [d for _, d in by_digest]
-    for start in range(0, len(digests), 500):
-        chunk = digests[start : start + 500]
-        for row in Suppression.select(Suppression.kind, Suppression.digest, Suppression.scope).where(
-            Suppression.kind.in_(kinds) & Suppression.digest.in_(chunk)
-        ):
-            pair = by_digest.get((row.kind, bytes(row.digest)))
-            if pair is None:
-                continue
-            if out.get(pair) != "all":
-                out[pair] = row.scope
-    return out
-
-
-def _drop_identifiers(profile: dict[str, Any], dropped: set[tuple[str, str]]) -> int:
-    """Remove tombstoned identifiers from a profile; return how many were removed."""
-    if not dropped:
-        return 0
-    count = 0
-    for key, kind in (("emails", "email"), ("phones", "phone"), ("external_ids", "external")):
-        keep = [v for v in profile.get(key) or [] if (kind, v) not in dropped]
-        count += len(profile.get(key) or []) - len(keep)
-        profile[key] = keep
-    channels = {}
-    for name, handle in (profile.get("channels") or {}).items():
-        if (f"channel:{name}", handle) in dropped:
-            count += 1
-        else:
-            channels[name] = handle
-    profile["channels"] = channels
-    return count
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Consent
-
-
-STRICTNESS = {"withdrawn": 3, "pending": 1, "granted": 0}
-
-
-def _merge_consent(svc, actor: Actor, survivor: Subject, loser: Subject) -> dict[str, Any]:
-    """Carry the loser's consent onto the survivor, strictest first; return what to undo."""
-    from compliance.consent import ledger as consent
-
-    states = list(consent.ConsentState.select().where(consent.ConsentState.subject_id == loser.id))
-    now = svc.clock.now()
-    mine = {
-        (s.purpose, s.channel): s
-        for s in consent.ConsentState.select().where(consent.ConsentState.subject_id == survivor.id)
-    }
-    before = [
-        {
-            "purpose": s.purpose,
-            "channel": s.channel,
-            "state": s.state,
-            "updated_at": s.updated_at.isoformat(),
-            "expires_at": s.expires_at.isoformat() if s.expires_at else None,
-            "event_id": s.event_id,
-        }
-        for s in mine.values()
-    ]
-    created: list[str] = []
-    for theirs in sorted(states, key=lambda s: (s.purpose, s.channel)):
-        key = (theirs.purpose, theirs.channel)
-        their_state = consent.effective(theirs.state, theirs.expires_at, now)
-        ours = mine.get(key)
-        our_state = consent.effective(ours.state, ours.expires_at, now) if ours else "none"
-        action = None
-        if their_state == "withdrawn" and our_state != "withdrawn":
-            action = "withdraw"
-        elif ours is None and their_state in ("granted", "pending"):
-            action = "grant" if their_state == "granted" else "pending"
-        if action is None:
-            continue
-        try:
-            spec = consent._purpose(svc, theirs.purpose)
-        except Invalid:
-            continue  # a purpose no longer in the policy: nothing to carry
-        event = consent._write_event(
-            svc,
-            actor,
-            survivor,
-            spec,
-            theirs.channel,
-            action,
-            source="merge",
-            method="merge",
-            notice_version=None,
-            evidence=None,
-        )
-        if action == "grant" and theirs.expires_at != event.expires_at:
-            # A carried grant keeps the loser's expiry: a merge never extends consent.
-            consent.ConsentEvent.update(expires_at=theirs.expires_at).where(
-                consent.ConsentEvent.id == event.id
-            ).execute()
-            consent.ConsentState.update(expires_at=theirs.expires_at).where(
-                (consent.ConsentState.subject_id == survivor.id)
-                & (consent.ConsentState.purpose == theirs.purpose)
-                & (consent.ConsentState.channel == theirs.channel)
-            ).execute()
-        created.append(event.id)
-    return {"events": created, "before": before}
-
-
-def _undo_consent(moved: dict[str, Any], survivor_id: str) -> None:
-    """Remove the events a merge wrote and put the survivor's state rows back."""
-    created = moved.get("events") or []
-    if not created:
-        return
-    from compliance.consent import ledger as consent
-
-    events = list(consent.ConsentEvent.select().where(consent.ConsentEvent.id.in_(created)))
-    keys = {(e.purpose, e.channel) for e in events}
-    consent.ConsentEvent.delete().where(consent.ConsentEvent.id.in_(created)).execute()
-    before = {(b["purpose"], b["channel"]): b for b in moved.get("before") or []}
-    merged_seq = max((e.seq for e in events), default=0)
-    for purpose, channel in keys:
-        where = (
-            (consent.ConsentState.subject_id == survivor_id)
-            & (consent.ConsentState.purpose == purpose)
-            & (consent.ConsentState.channel == channel)
-        )
-        later = (
-            consent.ConsentEvent.select()
-            .where(
-                (consent.ConsentEvent.subject_id == survivor_id)
-                & (consent.ConsentEvent.purpose == purpose)
-                & (consent.ConsentEvent.channel == channel)
-                & (consent.ConsentEvent.seq > merged_seq)
-            )
-            .order_by(consent.ConsentEvent.seq.desc())
-            .first()
-        )
-        consent.ConsentState.delete().where(where).execute()
-        if later is not None:  # the person acted after the merge: that decision stands
-            consent.ConsentState.insert(
-                subject_id=survivor_id,
-                purpose=purpose,
-                channel=channel,
-                state=later.state_after,
-                updated_at=later.occurred_at,
-                expires_at=later.expires_at,
-                event_id=later.id,
-            ).execute()
-        elif (purpose, channel) in before:
-            row = before[(purpose, channel)]
-            consent.ConsentState.insert(
-                subject_id=survivor_id,
-                purpose=purpose,
-                channel=channel,
-                state=row["state"],
-                updated_at=datetime.fromisoformat(row["updated_at"]),
-                expires_at=datetime.fromisoformat(row["expires_at"]) if row["expires_at"] else None,
-                event_id=row["event_id"],
-            ).execute()
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Merge, unmerge, reject
+from compliance.stewardship.survivorship import drop_identifiers, survive_profiles
+from compliance.stewardship.undo import restore, seal_snapshot
+from compliance.store.models import BlindIndex, Interaction, Purchase, Subject
+from compliance.subjects.profiles import identifiers, load, write_subject
 
 
 def _live(subject_id: str) -> Subject:
@@ -363,13 +60,13 @@ def apply_merge(
     svc.keyring.preload([survivor.id, loser.id])
     merge_id = new_id("mrg")
     now = svc.clock.now()
-    _seal_snapshot(merge_id, survivor)
-    _seal_snapshot(merge_id, loser)
+    seal_snapshot(merge_id, survivor)
+    seal_snapshot(merge_id, loser)
 
     profile = survive_profiles(svc, survivor, loser)
     scopes = suppression_scopes(svc, identifiers(profile))
     dropped = {pair for pair, scope in scopes.items() if scope == "all"}
-    removed = _drop_identifiers(profile, dropped)
+    removed = drop_identifiers(profile, dropped)
     survivor.restricted = bool(survivor.restricted or loser.restricted)
     survivor.marketing_suppressed = bool(
         survivor.marketing_suppressed or loser.marketing_suppressed or "marketing" in scopes.values()
@@ -396,7 +93,7 @@ def apply_merge(
             summary=Interaction.sealed(Interaction.summary, survivor.id, row.id, summary),
         ).where(Interaction.id == row.id).execute()
         interactions.append(row.id)
-    consent_moved = _merge_consent(svc, actor, survivor, loser)
+    consent_moved = merge_consent(svc, actor, survivor, loser)
 
     moved = {"purchases": purchases, "interactions": interactions, "consent": consent_moved}
     Merge.insert(
@@ -537,7 +234,7 @@ def unmerge(svc, actor: Actor, merge_id: str) -> dict[str, Any]:
         snaps = {s.subject_id: s for s in MergeSnapshot.select().where(MergeSnapshot.merge_id == row.id)}
         svc.keyring.preload([survivor.id, loser.id])
         moved = json.loads(row.moved or "{}")
-        _undo_consent(moved.get("consent") or {}, survivor.id)
+        compensating = unmerge_consent(svc, actor, survivor, moved.get("consent") or {})
         for interaction_id in moved.get("interactions") or []:
             item = Interaction.get_or_none(Interaction.id == interaction_id)
             if item is None or item.subject_id != survivor.id:
@@ -551,8 +248,8 @@ def unmerge(svc, actor: Actor, merge_id: str) -> dict[str, Any]:
             Purchase.update(subject=loser.id).where(
                 Purchase.id.in_(purchases) & (Purchase.subject == survivor.id)
             ).execute()
-        _restore(svc, survivor, snaps[survivor.id].data)
-        _restore(svc, loser, snaps[loser.id].data)
+        restore(svc, survivor, snaps[survivor.id].data)
+        restore(svc, loser, snaps[loser.id].data)
         MergeSnapshot.delete().where(MergeSnapshot.merge_id == row.id).execute()
         now = svc.clock.now()
         Merge.update(status="undone", undone_at=now, undone_by=actor.principal_id).where(Merge.id == row.id).execute()
@@ -568,7 +265,7 @@ def unmerge(svc, actor: Actor, merge_id: str) -> dict[str, Any]:
             details={
                 "merge": row.id,
                 "loser": loser.id,
-                "consent_events_removed": len((moved.get("consent") or {}).get("events") or []),
+                "consent_events_appended": len(compensating),
             },
         )
     return {"id": row.id, "status": "undone", "survivor": survivor.id, "loser": loser.id}
@@ -576,8 +273,6 @@ def unmerge(svc, actor: Actor, merge_id: str) -> dict[str, Any]:
 
 def merge_view(row: Merge) -> dict[str, Any]:
     """A merge as output (ids and counts only)."""
-    from compliance.clock import iso
-
     moved = json.loads(row.moved or "{}")
     return {
         "id": row.id,
@@ -593,77 +288,3 @@ def merge_view(row: Merge) -> dict[str, Any]:
         "interactions": len(moved.get("interactions") or []),
         "consent_events": len((moved.get("consent") or {}).get("events") or []),
     }
-
-
-SIDE_BY_SIDE = (
-    "first_name",
-    "last_name",
-    "middle_name",
-    "emails",
-    "phones",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "company",
-    "channels",
-    "external_ids",
-)
-
-
-def _subject_side(subject: Subject | None, reveal: bool) -> dict[str, Any]:
-    from compliance.subjects.masking import mask_profile
-
-    if subject is None or subject.erased_at is not None:
-        return {}
-    profile = profile_of(subject)
-    shown = profile if reveal else mask_profile(profile)
-    return {k: shown.get(k) for k in SIDE_BY_SIDE}
-
-
-def candidate_view(row: MergeCandidate, subjects: dict[str, Subject], reveal: bool) -> dict[str, Any]:
-    """A candidate with both records' fields side by side (masked unless reveal)."""
-    from compliance.clock import iso
-
-    a, b = _subject_side(subjects.get(row.a_id), reveal), _subject_side(subjects.get(row.b_id), reveal)
-    return {
-        "id": row.id,
-        "a": row.a_id,
-        "b": row.b_id,
-        "score": row.score,
-        "decision": row.decision,
-        "status": row.status,
-        "run": row.run_id,
-        "created_at": iso(row.created_at),
-        "merge": row.merge_id,
-        "masked": not reveal,
-        "fields": [{"field": name, "a": a.get(name), "b": b.get(name)} for name in SIDE_BY_SIDE],
-    }
-
-
-def candidates_page(
-    svc, actor: Actor, *, status: str = "open", after: str | None = None, limit: int = 50
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of candidates, highest score first within id order, fields side by side; returns (items, last id)."""
-    actor.require("hygiene:read")
-    reveal = actor.can("subjects:read_pii")
-    query = MergeCandidate.select().where(MergeCandidate.status == status)
-    if after:
-        query = query.where(MergeCandidate.id > after)
-    rows = list(query.order_by(MergeCandidate.id).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    ids = sorted({x for r in rows for x in (r.a_id, r.b_id)})
-    subjects = {s.id: s for s in Subject.select().where(Subject.id.in_(ids or [""]))}
-    svc.keyring.preload(ids)
-    items = [candidate_view(r, subjects, reveal) for r in rows]
-    if rows:
-        svc.audit.record(
-            actor,
-            AuditAction.SUBJECT_READ_PII if reveal else AuditAction.SUBJECT_READ,
-            "",
-            details={"ids": ids, "via": "hygiene.candidates"},
-        )
-    return items, (rows[-1].id if more and rows else None)

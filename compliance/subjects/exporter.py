@@ -1,11 +1,12 @@
-"""Export of the customer base (raw PII, for callers allowed to see it), optionally a consent-aware audience."""
+"""Export of the customer base (raw PII, for callers allowed to see it); consent-aware audiences filter it through
+`keep` (see compliance.consent.audience)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +74,18 @@ def export_row(subject: Subject) -> dict[str, Any]:
     return {k: row.get(k) for k in COLUMNS}
 
 
-def export_subjects(
+def write_export(
     svc,
     actor: Actor,
     out: Path,
     *,
     fmt: str | None = None,
-    purpose: str | None = None,
     segment: str | None = None,
-    channel: str | None = None,
+    keep: Callable[[list[str]], set[str]] | None = None,
+    purpose: str | None = None,
 ) -> dict[str, Any]:
-    """Write live, unrestricted subjects to CSV or JSON; with a purpose, only those allowed right now."""
+    """Write live, unrestricted subjects to CSV or JSON; with `keep`, only the ids it keeps (the audience of
+    `purpose`, which the audit entry names)."""
     actor.require("subjects:export")
     out = Path(out)
     fmt = (fmt or out.suffix.lstrip(".") or "csv").lower()
@@ -91,11 +93,6 @@ def export_subjects(
         raise Invalid("format must be csv or json", errors=[{"field": "format", "code": "format.unknown"}])
     if segment is not None and segment not in ("lead", "active", "regular", "vip", "dormant"):
         raise Invalid("unknown segment", errors=[{"field": "segment", "code": "segment.unknown"}])
-    allowed = None
-    if purpose is not None:
-        from compliance.consent.ledger import audience_filter
-
-        allowed = audience_filter(svc, purpose, channel)
     where = Subject.restricted == False  # noqa: E712 - restricted people are never exported (Art. 18)
     if segment:
         where &= Subject.lifecycle == segment
@@ -111,9 +108,9 @@ def export_subjects(
             fh.write("[\n")
         for batch in live_subjects(where=where):
             ids = [s.id for s in batch]
-            if allowed is not None:
-                keep = allowed(ids)
-                batch = [s for s in batch if s.id in keep]
+            if keep is not None:
+                kept = keep(ids)
+                batch = [s for s in batch if s.id in kept]
             svc.keyring.preload([s.id for s in batch])
             for subject in batch:
                 row = export_row(subject)

@@ -8,7 +8,7 @@ import pytest
 
 from api import create_app
 from compliance.access.principals import revoke
-from compliance.consent import ledger as consent
+from compliance.consent import counters, ledger, signals
 from compliance.store.models import Subject
 from compliance.subjects.profiles import upsert
 from tests.support.api_helpers import auth, make_keys
@@ -43,7 +43,7 @@ def people(svc, admin):
         "erased": make("erased@example.com"),
         "merged": make("merged@example.com"),
     }
-    record = lambda who, purpose, action: consent.record(  # noqa: E731
+    record = lambda who, purpose, action: ledger.record(  # noqa: E731
         svc, admin, subject=out[who], purpose=purpose, action=action, source="test"
     )
     record("granted", "sms_marketing", "grant")
@@ -52,7 +52,7 @@ def people(svc, admin):
     record("pending", "email_marketing", "grant")  # double opt-in: pending until confirmed
     record("restricted", "sms_marketing", "grant")
     record("objected", "sms_marketing", "grant")
-    consent.object_to_marketing(svc, admin, out["objected"])
+    signals.object_to_marketing(svc, admin, out["objected"])
     svc.clock.advance(days=-800)
     record("expired", "sms_marketing", "grant")
     svc.clock.advance(days=800)
@@ -142,7 +142,7 @@ def test_keys_failures_and_scopes_are_left_to_flask_and_audited(svc, apps, peopl
 def test_checks_are_counted_alike(svc, apps, people):
     fast, slow = apps
     key = make_keys(svc)["app"]
-    counter = consent.counter(svc)
+    counter = counters.counter(svc)
     counter.flush()
     for app in (fast, slow):
         for _ in range(5):

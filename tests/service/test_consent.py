@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compliance.consent import ledger as consent
-from compliance.consent.ledger import ConsentEvent, ConsentState, add_months, fold
+from compliance.consent import counters, decisions, ledger, receipts, signals
+from compliance.consent.audience import export_subjects
+from compliance.consent.ledger import add_months, fold
+from compliance.consent.models import ConsentEvent, ConsentState, ConsentToken
 from compliance.errors import Conflict, Forbidden, Invalid, NotFound
 from compliance.store.models import Subject
-from compliance.subjects.exporter import export_subjects
 from compliance.subjects.profiles import upsert
 from tests.conftest import actor_with_role
 
@@ -36,7 +37,7 @@ def _token(svc) -> str:
 
 def test_decision_table(svc, admin, person):
     """granted, withdrawn, pending, confirmed, expired, unknown, restricted, suppressed, minor, GPC, objection."""
-    check = lambda purpose, **kw: consent.check(svc, admin, purpose=purpose, **kw)  # noqa: E731
+    check = lambda purpose, **kw: decisions.check(svc, admin, purpose=purpose, **kw)  # noqa: E731
     # unknown person: none, not an error, nobody created
     before = Subject.select().count()
     assert check("sms_marketing", email="nobody@example.com") == {
@@ -49,7 +50,7 @@ def test_decision_table(svc, admin, person):
     # nothing recorded yet for a consent purpose
     assert check("sms_marketing", subject=person)["state"] == "none"
     # granted
-    consent.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
+    ledger.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
     assert check("sms_marketing", subject=person) | {} == {
         "purpose": "sms_marketing",
         "channel": "sms",
@@ -68,13 +69,13 @@ def test_decision_table(svc, admin, person):
         "state": "expired",
     }
     # withdrawn
-    consent.record(svc, admin, subject=person, purpose="sms_marketing", action="withdraw", source="shop")
+    ledger.record(svc, admin, subject=person, purpose="sms_marketing", action="withdraw", source="shop")
     assert check("sms_marketing", subject=person)["state"] == "withdrawn"
     # pending then confirmed (double opt-in)
-    consent.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
+    ledger.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
     assert check("email_marketing", subject=person)["state"] == "pending"
     assert check("email_marketing", subject=person)["allowed"] is False
-    consent.confirm(svc, admin, _token(svc))
+    ledger.confirm(svc, admin, _token(svc))
     assert check("email_marketing", subject=person)["allowed"] is True
     # contract purposes are allowed without consent
     assert check("service_messages", subject=person) | {} == {
@@ -91,7 +92,7 @@ def test_decision_table(svc, admin, person):
     assert check("service_messages", subject=person)["allowed"] is False
     Subject.update(restricted=False).where(Subject.id == person).execute()
     # objection: every marketing purpose withdrawn, identifiers suppressed for marketing
-    result = consent.object_to_marketing(svc, admin, person)
+    result = signals.object_to_marketing(svc, admin, person)
     assert result["withdrawn"] >= 5 and result["suppressed_identifiers"] == 2
     assert check("email_marketing", subject=person)["state"] == "suppressed"
     assert check("sale_sharing", subject=person)["state"] == "suppressed"
@@ -103,11 +104,11 @@ def test_decision_table(svc, admin, person):
 def test_sale_sharing_opt_out_minor_and_gpc(svc, admin, client, keys):
     adult, _ = upsert(svc, admin, {"email": "adult@example.com", "birth_date": "1980-01-01"})
     minor, _ = upsert(svc, admin, {"email": "teen@example.com", "birth_date": "2012-06-01"})
-    assert consent.check(svc, admin, purpose="sale_sharing", subject=adult)["allowed"] is True
-    result = consent.check(svc, admin, purpose="sale_sharing", subject=minor)
+    assert decisions.check(svc, admin, purpose="sale_sharing", subject=adult)["allowed"] is True
+    result = decisions.check(svc, admin, purpose="sale_sharing", subject=minor)
     assert result["allowed"] is False and result.get("reason") == "minor"
-    consent.record(svc, admin, subject=minor, purpose="sale_sharing", action="grant", source="parent_form")
-    assert consent.check(svc, admin, purpose="sale_sharing", subject=minor)["allowed"] is True
+    ledger.record(svc, admin, subject=minor, purpose="sale_sharing", action="grant", source="parent_form")
+    assert decisions.check(svc, admin, purpose="sale_sharing", subject=minor)["allowed"] is True
     from tests.support.api_helpers import auth
 
     response = client.post(
@@ -118,27 +119,27 @@ def test_sale_sharing_opt_out_minor_and_gpc(svc, admin, client, keys):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["gpc"]["purpose"] == "sale_sharing" and body["gpc"]["source"] == "gpc"
-    assert consent.check(svc, admin, purpose="sale_sharing", subject=adult)["state"] == "withdrawn"
+    assert decisions.check(svc, admin, purpose="sale_sharing", subject=adult)["state"] == "withdrawn"
 
 
 def test_bundled_grant_is_refused(svc, admin, person):
     with pytest.raises(Invalid) as err:
-        consent.record(svc, admin, subject=person, purpose=["sms_marketing", "profiling"], action="grant")
+        ledger.record(svc, admin, subject=person, purpose=["sms_marketing", "profiling"], action="grant")
     assert err.value.errors[0]["code"] == "purpose.bundled"
     with pytest.raises(Invalid):
-        consent.record(svc, admin, subject=person, purpose="sms_marketing", channel="email", action="grant")
+        ledger.record(svc, admin, subject=person, purpose="sms_marketing", channel="email", action="grant")
 
 
 def test_withdrawal_is_one_call_and_history_keeps_both(svc, admin, person):
-    grant = consent.record(svc, admin, subject=person, purpose="profiling", action="grant", source="app")
-    withdrawal = consent.record(svc, admin, subject=person, purpose="profiling", action="withdraw", source="app")
-    events = consent.history(svc, admin, person)["events"]
+    grant = ledger.record(svc, admin, subject=person, purpose="profiling", action="grant", source="app")
+    withdrawal = ledger.record(svc, admin, subject=person, purpose="profiling", action="withdraw", source="app")
+    events = ledger.history(svc, admin, person)["events"]
     assert [e["id"] for e in events] == [grant["id"], withdrawal["id"]]
     assert [e["action"] for e in events] == ["grant", "withdraw"]
 
 
 def test_double_opt_in_token_single_use_and_expiry(svc, admin, person):
-    consent.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
+    ledger.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
     message = svc.mailer.sent[-1]
     assert message.to == "olga@example.ru" and message.kind == "double_opt_in"
     # Only what was asked for and how to confirm: three lines, no links, no promotion.
@@ -146,25 +147,25 @@ def test_double_opt_in_token_single_use_and_expiry(svc, admin, person):
     assert len(lines) == 3 and lines[0] == "You asked to receive: Email newsletters and offers."
     assert "http" not in message.body and "%" not in message.body and "discount" not in message.body.lower()
     token = _token(svc)
-    stored = consent.ConsentToken.get()
+    stored = ConsentToken.get()
     assert stored.token_hash != token and token not in stored.token_hash
-    consent.confirm(svc, admin, token)
+    ledger.confirm(svc, admin, token)
     with pytest.raises(Conflict, match="already used"):
-        consent.confirm(svc, admin, token)
-    consent.record(svc, admin, subject=person, purpose="email_marketing", action="withdraw", source="web")
-    consent.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
+        ledger.confirm(svc, admin, token)
+    ledger.record(svc, admin, subject=person, purpose="email_marketing", action="withdraw", source="web")
+    ledger.record(svc, admin, subject=person, purpose="email_marketing", action="grant", source="web")
     late = _token(svc)
     svc.clock.advance(hours=73)
     with pytest.raises(Conflict, match="expired"):
-        consent.confirm(svc, admin, late)
-    assert consent.check(svc, admin, purpose="email_marketing", subject=person)["state"] == "pending"
+        ledger.confirm(svc, admin, late)
+    assert decisions.check(svc, admin, purpose="email_marketing", subject=person)["state"] == "pending"
     with pytest.raises(NotFound):
-        consent.confirm(svc, admin, "not-a-real-token-at-all")
+        ledger.confirm(svc, admin, "not-a-real-token-at-all")
 
 
 def test_events_are_immutable_through_the_service(svc, admin, person):
-    event = consent.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
-    assert not hasattr(consent, "update_event") and not hasattr(consent, "delete_event")
+    event = ledger.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
+    assert not any(hasattr(ledger, name) for name in ("update_event", "delete_event", "rewrite_event"))
     stored = ConsentEvent.get(ConsentEvent.id == event["id"])
     assert stored.state_after == "granted" and stored.receipt_id.startswith("rcp_")
 
@@ -234,8 +235,8 @@ KANTARA_SCHEMA = {
 def test_receipt_matches_kantara_schema_and_is_pseudonymous(svc, admin, person):
     import jsonschema
 
-    event = consent.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
-    receipt = consent.receipt(svc, admin, event["id"])
+    event = ledger.record(svc, admin, subject=person, purpose="sms_marketing", action="grant", source="shop")
+    receipt = receipts.receipt(svc, admin, event["id"])
     jsonschema.validate(receipt, KANTARA_SCHEMA)
     text = json.dumps(receipt, ensure_ascii=False)
     assert "olga@example.ru" not in text and "Ольга" not in text and receipt["piiPrincipalId"] == person
@@ -244,10 +245,10 @@ def test_receipt_matches_kantara_schema_and_is_pseudonymous(svc, admin, person):
 def test_export_after_withdrawal_excludes_the_person(svc, admin, person, tmp_path):
     other, _ = upsert(svc, admin, {"phone": "+79160000000", "first_name": "Пётр"})
     for sid in (person, other):
-        consent.record(svc, admin, subject=sid, purpose="sms_marketing", action="grant", source="shop")
+        ledger.record(svc, admin, subject=sid, purpose="sms_marketing", action="grant", source="shop")
     out = tmp_path / "audience.csv"
     assert export_subjects(svc, admin, out, purpose="sms_marketing")["written"] == 2
-    consent.record(svc, admin, subject=person, purpose="sms_marketing", action="withdraw", source="unsubscribe")
+    ledger.record(svc, admin, subject=person, purpose="sms_marketing", action="withdraw", source="unsubscribe")
     export_subjects(svc, admin, out, purpose="sms_marketing")
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -256,23 +257,25 @@ def test_export_after_withdrawal_excludes_the_person(svc, admin, person, tmp_pat
 
 def test_app_role_checks_but_cannot_read_history(svc, person):
     app = actor_with_role(svc, "app")
-    assert consent.check(svc, app, purpose="sms_marketing", subject=person)["state"] == "none"
+    assert decisions.check(svc, app, purpose="sms_marketing", subject=person)["state"] == "none"
     with pytest.raises(Forbidden):
-        consent.history(svc, app, person)
+        ledger.history(svc, app, person)
 
 
 def test_checks_are_counted_not_audited(svc, admin, person):
     seq_before = svc.audit.head()[0]
     for _ in range(5):
-        consent.check(svc, admin, purpose="sms_marketing", subject=person)
-    consent.check_many(svc, admin, purpose="sms_marketing", subjects=[person] * 10)
+        decisions.check(svc, admin, purpose="sms_marketing", subject=person)
+    decisions.check_many(svc, admin, purpose="sms_marketing", subjects=[person] * 10)
     assert svc.audit.head()[0] == seq_before
-    assert consent.consent_counts(svc)["sms_marketing"] == 15
+    assert counters.consent_counts(svc)["sms_marketing"] == 15
 
 
 def test_bulk_check_limit(svc, admin, person):
     with pytest.raises(Invalid):
-        consent.check_many(svc, admin, purpose="sms_marketing", subjects=[person] * (svc.settings.max_bulk_checks + 1))
+        decisions.check_many(
+            svc, admin, purpose="sms_marketing", subjects=[person] * (svc.settings.max_bulk_checks + 1)
+        )
 
 
 ACTIONS = st.sampled_from(["grant", "withdraw", "pending", "confirm"])
@@ -282,13 +285,13 @@ ACTIONS = st.sampled_from(["grant", "withdraw", "pending", "confirm"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_state_always_equals_fold_of_events(svc, admin, steps):
     sid, _ = upsert(svc, admin, {"external_id": f"fold-{len(steps)}-{datetime.now().timestamp()}"})
-    spec = consent.purposes_of(svc)["sms_marketing"]
+    spec = ledger.purpose_spec(svc, "sms_marketing")
     person = Subject.get_by_id(sid)
     start = svc.clock.now()
     for action, days in steps:
         svc.clock.advance(days=days)
         with svc.transaction():
-            consent._write_event(
+            ledger.write_event(
                 svc,
                 admin,
                 person,
@@ -329,12 +332,12 @@ def test_gpc_on_subject_upsert_and_objection_tombstone_on_import(svc, admin, cli
         "/v1/subjects", headers={**auth(keys["app"]), "Sec-GPC": "1"}, json={"email": "gpc@example.com"}
     )
     sid = response.get_json()["id"]
-    assert consent.check(svc, admin, purpose="sale_sharing", subject=sid)["state"] == "withdrawn"
+    assert decisions.check(svc, admin, purpose="sale_sharing", subject=sid)["state"] == "withdrawn"
     # An objecting person, re-imported under another record: lands, but marketing answers suppressed.
     objector, _ = upsert(svc, admin, {"email": "objector@example.com"})
-    consent.object_to_marketing(svc, admin, objector)
+    signals.object_to_marketing(svc, admin, objector)
     path = write_csv(tmp_path / "again.csv", ["email", "first_name"], [["OBJECTOR@example.com ", "Again"]])
     report = import_file(svc, admin, path).as_dict()
     assert report["rejected"] == 0 and report["suppressed"] == 0
-    assert consent.check(svc, admin, purpose="sms_marketing", email="objector@example.com")["state"] == "suppressed"
+    assert decisions.check(svc, admin, purpose="sms_marketing", email="objector@example.com")["state"] == "suppressed"
     assert Subject.get_by_id(objector).marketing_suppressed is True

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from compliance.consent import decisions as consent_decisions
 from compliance.consent import ledger as consent
+from compliance.consent.models import ConsentEvent
 from compliance.crypto.keys import open_key_provider
 from compliance.dsar import access, certificates, decisions, erasure, intake, listing, records, verification
 from compliance.dsar import process as processing
@@ -122,7 +124,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     verification.verify(svc, admin, asked["id"], method="code")
     verification.verify(svc, admin, asked["id"], method="code", code=_code(svc))
     processing.process(svc, admin, asked["id"])
-    from compliance.subjects.exporter import export_subjects
+    from compliance.consent.audience import export_subjects
 
     export_subjects(svc, admin, settings.exports_dir / "audience.csv")
     assert _scan(sorted(settings.exports_dir.rglob("*")))  # the test would catch the person if present
@@ -137,7 +139,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     assert DataKey.get_or_none(DataKey.subject_id == sid) is None
     assert BlindIndex.select().where(BlindIndex.subject_id == sid).count() == 0
     assert Interaction.select().where(Interaction.subject == sid).count() == 0
-    assert consent.ConsentEvent.select().where(consent.ConsentEvent.subject_id == sid).count() == 0
+    assert ConsentEvent.select().where(ConsentEvent.subject_id == sid).count() == 0
     # legal hold: the recent purchase is kept, detached from the person; the old one is gone
     kept = Purchase.get_by_id("pur_recent01")
     assert kept.subject_id is None and kept.detached_at is not None
@@ -157,7 +159,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
             ring.open(subject_id, table, column, row_id, blob)
     # consent checks answer suppressed, by id and by every identifier
     for who in ({"subject": sid}, {"email": PERSON["email"]}, {"phone": PERSON["phone"]}):
-        assert consent.check(svc, admin, purpose="service_messages", **who)["state"] == "suppressed"
+        assert consent_decisions.check(svc, admin, purpose="service_messages", **who)["state"] == "suppressed"
     # re-import in another case or with spaces is refused and reported; so is an API upsert
     report = Importer(svc, admin).run(
         [
@@ -256,7 +258,7 @@ def test_erasure_killed_midway_resumes(svc, admin, settings, backend):
     assert certificates.verify_certificate(cert)
     assert all(cert["certificate"]["subjects"][0]["steps"].values())
     assert cert["certificate"]["subjects"][0]["kept"][1]["count"] >= 3  # tombstones written before the kill
-    assert consent.check(svc, admin, purpose="sms_marketing", email=PERSON["email"])["state"] == "suppressed"
+    assert consent_decisions.check(svc, admin, purpose="sms_marketing", email=PERSON["email"])["state"] == "suppressed"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -382,7 +384,7 @@ def test_restricted_subject_still_gets_its_own_bundle_but_not_in_exports(svc, ad
     _, archive = _bundle(svc, admin)
     assert json.loads(archive.read("data.json"))["subjects"][0]["restricted"] is True
     archive.close()
-    from compliance.subjects.exporter import export_subjects
+    from compliance.consent.audience import export_subjects
 
     export_subjects(svc, admin, settings.home / "audience.csv")
     assert IVAN["email"] not in (settings.home / "audience.csv").read_text(encoding="utf-8")
@@ -402,7 +404,7 @@ def test_ru152_consent_withdrawal_destroys_within_30_days_with_an_act(svc, admin
     decisions.approve(svc, admin, req["id"])
     done = processing.process(svc, admin, req["id"])
     assert done["status"] == "completed"
-    assert consent.check(svc, admin, purpose="sms_marketing", subject=sid)["state"] == "suppressed"
+    assert consent_decisions.check(svc, admin, purpose="sms_marketing", subject=sid)["state"] == "suppressed"
     document = certificates.certificate(svc, admin, req["id"])
     act = document["certificate"]["destruction_act"]
     assert act["title"] == "Акт об уничтожении персональных данных"

@@ -9,7 +9,7 @@ import pytest
 from compliance.policy.hygiene import check_policy, parse
 from compliance.policy.loader import PolicyError
 from compliance.stewardship import dedupe as dedupe_service
-from compliance.stewardship import merges, validation
+from compliance.stewardship import merges, review, validation
 from compliance.stewardship import quality as quality_report
 from compliance.stewardship.models import HygieneRun, MergeCandidate, ValidationIssue
 from compliance.store.models import Subject
@@ -122,7 +122,7 @@ def test_restricted_and_suppressed_never_auto_merged(backend, svc, admin, base):
 
 
 def test_marketing_suppression_blocks_auto_merge(svc, admin, base):
-    from compliance.consent import ledger as consent
+    from compliance.consent import signals as consent
 
     consent.object_to_marketing(svc, admin, base["ivan2"])
     dedupe_service.run(svc, admin)
@@ -149,13 +149,13 @@ def test_rejected_pair_is_not_proposed_again(svc, admin, base):
 def test_candidates_page_masks_without_read_pii(svc, admin, base):
     Subject.update(restricted=True).where(Subject.id == base["ivan2"]).execute()
     dedupe_service.run(svc, admin)
-    items, _ = merges.candidates_page(svc, actor_with_role(svc, "dpo"))
+    items, _ = review.candidates_page(svc, actor_with_role(svc, "dpo"))
     assert items and not items[0]["masked"]
     # A role with hygiene:read but without subjects:read_pii sees masked values only.
     from dataclasses import replace
 
     masked_actor = replace(admin, scopes=frozenset({"hygiene:read"}))
-    items, _ = merges.candidates_page(svc, masked_actor)
+    items, _ = review.candidates_page(svc, masked_actor)
     emails = [f for f in items[0]["fields"] if f["field"] == "emails"][0]
     assert all("***" in e for e in emails["a"] + emails["b"])
 

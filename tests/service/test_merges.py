@@ -6,12 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.consent import ledger as consent
+from compliance.consent import decisions, ledger, signals
+from compliance.consent.models import ConsentEvent, ConsentState
 from compliance.crypto.blind_index import EMAIL
 from compliance.errors import Conflict, Forbidden
 from compliance.ids import new_id
 from compliance.stewardship import merges
 from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
+from compliance.stewardship.undo import SUBJECT_COLUMNS
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
 from compliance.subjects.profiles import find_subjects, profile_of, upsert
 from tests.conftest import actor_with_role
@@ -27,7 +29,7 @@ def _state(svc, sid):
     svc.keyring.clear()
     subject = Subject.get_by_id(sid)
     return {
-        "columns": {c: getattr(subject, c) for c in merges.SUBJECT_COLUMNS},
+        "columns": {c: getattr(subject, c) for c in SUBJECT_COLUMNS},
         "pii": subject.pii,
         "extra": subject.extra,
         "indexes": sorted(
@@ -39,9 +41,9 @@ def _state(svc, sid):
         ),
         "consent": sorted(
             (s.purpose, s.channel, s.state, s.expires_at, s.event_id, s.updated_at)
-            for s in consent.ConsentState.select().where(consent.ConsentState.subject_id == sid)
+            for s in ConsentState.select().where(ConsentState.subject_id == sid)
         ),
-        "events": sorted(e.id for e in consent.ConsentEvent.select().where(consent.ConsentEvent.subject_id == sid)),
+        "events": sorted(e.id for e in ConsentEvent.select().where(ConsentEvent.subject_id == sid)),
     }
 
 
@@ -86,8 +88,8 @@ def pair(svc, admin):
     )
     _attach(svc, a, "asked about delivery")
     _attach(svc, b, "complained about a refund")
-    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
-    consent.record(svc, admin, subject=b, purpose="profiling", channel="web", action="grant", source="test")
+    ledger.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
+    ledger.record(svc, admin, subject=b, purpose="profiling", channel="web", action="grant", source="test")
     return a, b
 
 
@@ -114,7 +116,16 @@ def test_merge_then_unmerge_restores_both_exactly(backend, svc, admin, pair):
 
     svc.clock.advance(days=1)
     merges.unmerge(svc, admin, result["id"])
-    assert _state(svc, a) == before[a]
+    restored = _state(svc, a)
+    # Consent comes back through the ledger: the merge's carried event and the unmerge's compensating one were
+    # appended (never deleted), and the survivor's states are exactly what they were.
+    appended = sorted(set(restored["events"]) - set(before[a]["events"]))
+    assert set(before[a]["events"]) <= set(restored["events"]) and len(appended) == 2
+    assert sorted(
+        (e.source, e.action, e.purpose, e.state_after)
+        for e in ConsentEvent.select().where(ConsentEvent.id.in_(appended))
+    ) == [("merge", "restore", "profiling", "granted"), ("unmerge", "restore", "profiling", "none")]
+    assert {**restored, "events": None} == {**before[a], "events": None}
     assert _state(svc, b) == before[b]
     assert Merge.get_by_id(result["id"]).status == "undone"
     assert MergeSnapshot.select().count() == 0
@@ -140,23 +151,23 @@ def test_strictest_consent_wins(svc, admin, a_action, b_action, expected):
     b = _person(svc, admin, first_name="Ivan", email="ivan2@example.com")
     for sid, action in ((a, a_action), (b, b_action)):
         if action:
-            consent.record(svc, admin, subject=sid, purpose="sms_marketing", action=action, source="test")
+            ledger.record(svc, admin, subject=sid, purpose="sms_marketing", action=action, source="test")
             svc.clock.advance(hours=1)
     merges.merge(svc, admin, a, b)
-    decision = consent.check(svc, admin, purpose="sms_marketing", subject=a)
+    decision = decisions.check(svc, admin, purpose="sms_marketing", subject=a)
     assert decision["state"] == expected
     # Checks addressed to the merged-away id follow it to the survivor.
-    assert consent.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == expected
+    assert decisions.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == expected
 
 
 def test_carried_grant_keeps_its_expiry(svc, admin):
     a = _person(svc, admin, first_name="Olga", email="olga1@example.com")
     b = _person(svc, admin, first_name="Olga", email="olga2@example.com")
-    consent.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
-    original = consent.ConsentState.get(consent.ConsentState.subject_id == b).expires_at
+    ledger.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
+    original = ConsentState.get(ConsentState.subject_id == b).expires_at
     svc.clock.advance(days=200)
     merges.merge(svc, admin, a, b)
-    assert consent.ConsentState.get(consent.ConsentState.subject_id == a).expires_at == original
+    assert ConsentState.get(ConsentState.subject_id == a).expires_at == original
 
 
 def test_suppressed_email_never_reappears(backend, svc, admin):
@@ -185,12 +196,12 @@ def test_suppressed_email_never_reappears(backend, svc, admin):
 def test_marketing_suppression_is_carried(svc, admin):
     a = _person(svc, admin, first_name="Petr", email="petr@example.com")
     b = _person(svc, admin, first_name="Petr", email="petr2@example.com")
-    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
-    consent.object_to_marketing(svc, admin, b)
+    ledger.record(svc, admin, subject=a, purpose="sms_marketing", action="grant", source="test")
+    signals.object_to_marketing(svc, admin, b)
     merges.merge(svc, admin, a, b)
     survivor = Subject.get_by_id(a)
     assert survivor.marketing_suppressed
-    assert consent.check(svc, admin, purpose="sms_marketing", subject=a)["allowed"] is False
+    assert decisions.check(svc, admin, purpose="sms_marketing", subject=a)["allowed"] is False
 
 
 def test_restricted_never_auto_merged_but_restriction_carried(svc, admin):
@@ -246,11 +257,65 @@ def test_later_merge_must_be_undone_first(svc, admin):
 def test_consent_given_after_merge_survives_unmerge(svc, admin):
     a = _person(svc, admin, first_name="Nina", email="nina1@example.com")
     b = _person(svc, admin, first_name="Nina", email="nina2@example.com")
-    consent.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
+    ledger.record(svc, admin, subject=b, purpose="sms_marketing", action="grant", source="test")
     result = merges.merge(svc, admin, a, b)
     svc.clock.advance(days=1)
-    consent.record(svc, admin, subject=a, purpose="sms_marketing", action="withdraw", source="test")
+    ledger.record(svc, admin, subject=a, purpose="sms_marketing", action="withdraw", source="test")
     svc.clock.advance(days=1)
     merges.unmerge(svc, admin, result["id"])
-    assert consent.check(svc, admin, purpose="sms_marketing", subject=a)["state"] == "withdrawn"
-    assert consent.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == "granted"
+    assert decisions.check(svc, admin, purpose="sms_marketing", subject=a)["state"] == "withdrawn"
+    assert decisions.check(svc, admin, purpose="sms_marketing", subject=b)["state"] == "granted"
+
+
+def _event_rows(svc) -> list[tuple]:
+    """Every consent event row as the database holds it (raw columns, ciphertext included), in ledger order."""
+    cursor = svc.db.execute_sql(f'SELECT * FROM "{ConsentEvent._meta.table_name}" ORDER BY seq')
+    try:
+        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+KEYS = (("sms_marketing", "sms"), ("profiling", "web"), ("sale_sharing", None))
+
+
+def _decisions(svc, admin, ids) -> dict:
+    return {
+        (sid, p, c): decisions.check(svc, admin, purpose=p, channel=c, subject=sid)["state"]
+        for sid in ids
+        for p, c in KEYS
+    }
+
+
+@pytest.mark.parametrize("b_action", ["grant", "withdraw"])
+def test_merge_and_unmerge_only_append_ledger_events(backend, svc, admin, pair, b_action):
+    a, b = pair
+    # b withdraws what a granted (carried as a withdrawal), decides sale/sharing a never decided (carried as is);
+    # a withdrew profiling that b granted (a withdrawal stays: nothing carried).
+    ledger.record(svc, admin, subject=b, purpose="sms_marketing", action="withdraw", source="test")
+    ledger.record(svc, admin, subject=b, purpose="sale_sharing", action=b_action, source="test")
+    ledger.record(svc, admin, subject=a, purpose="profiling", channel="web", action="withdraw", source="test")
+    before_rows = _event_rows(svc)
+    before_states = {
+        sid: sorted((k, s.state, s.expires_at) for k, s in ledger.states_of(sid).items()) for sid in (a, b)
+    }
+    before_decisions = _decisions(svc, admin, (a, b))
+    svc.clock.advance(days=1)
+    result = merges.merge(svc, admin, a, b)
+    assert _decisions(svc, admin, (a,))[(a, "sms_marketing", "sms")] == "withdrawn"
+    svc.clock.advance(days=1)
+    merges.unmerge(svc, admin, result["id"])
+    after_rows = _event_rows(svc)
+    # Every old row is byte-identical and in place; the merge and the unmerge only appended rows after them.
+    assert after_rows[: len(before_rows)] == before_rows
+    appended = after_rows[len(before_rows) :]
+    fields = ConsentEvent._meta.sorted_field_names
+    assert sorted((row[fields.index("source")], row[fields.index("purpose")]) for row in appended) == [
+        ("merge", "sale_sharing"),
+        ("merge", "sms_marketing"),
+        ("unmerge", "sale_sharing"),
+        ("unmerge", "sms_marketing"),
+    ]
+    after_states = {sid: sorted((k, s.state, s.expires_at) for k, s in ledger.states_of(sid).items()) for sid in (a, b)}
+    assert after_states == before_states
+    assert _decisions(svc, admin, (a, b)) == before_decisions

@@ -9,7 +9,8 @@ from datetime import date, datetime
 import pytest
 
 from compliance.access.actor import Actor
-from compliance.consent import ledger as consent
+from compliance.consent import decisions as consent
+from compliance.consent.ledger import record
 from compliance.dsar import (
     access,
     calendars,
@@ -368,7 +369,7 @@ def test_opt_out_needs_no_verification_and_goes_through_consent(svc, admin, olga
 
 
 def test_objection_goes_through_consent(svc, admin, olga):
-    consent.record(svc, admin, subject=olga, purpose="sms_marketing", action="grant", source="shop")
+    record(svc, admin, subject=olga, purpose="sms_marketing", action="grant", source="shop")
     req = submit(svc, admin, "objection")
     out = processing.process(svc, admin, req["id"])
     assert out["response"] == "marketing_stopped"

@@ -1,0 +1,82 @@
+"""The steward's review queue: merge candidates with both records' fields side by side, masked unless allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.access.actor import Actor
+from compliance.audit.chain import AuditAction
+from compliance.clock import iso
+from compliance.stewardship.models import MergeCandidate
+from compliance.store.models import Subject
+from compliance.subjects.masking import mask_profile
+from compliance.subjects.profiles import profile_of
+
+SIDE_BY_SIDE = (
+    "first_name",
+    "last_name",
+    "middle_name",
+    "emails",
+    "phones",
+    "birth_date",
+    "gender",
+    "street",
+    "city",
+    "postcode",
+    "country",
+    "company",
+    "channels",
+    "external_ids",
+)
+
+
+def _subject_side(subject: Subject | None, reveal: bool) -> dict[str, Any]:
+    if subject is None or subject.erased_at is not None:
+        return {}
+    profile = profile_of(subject)
+    shown = profile if reveal else mask_profile(profile)
+    return {k: shown.get(k) for k in SIDE_BY_SIDE}
+
+
+def candidate_view(row: MergeCandidate, subjects: dict[str, Subject], reveal: bool) -> dict[str, Any]:
+    """A candidate with both records' fields side by side (masked unless reveal)."""
+    a, b = _subject_side(subjects.get(row.a_id), reveal), _subject_side(subjects.get(row.b_id), reveal)
+    return {
+        "id": row.id,
+        "a": row.a_id,
+        "b": row.b_id,
+        "score": row.score,
+        "decision": row.decision,
+        "status": row.status,
+        "run": row.run_id,
+        "created_at": iso(row.created_at),
+        "merge": row.merge_id,
+        "masked": not reveal,
+        "fields": [{"field": name, "a": a.get(name), "b": b.get(name)} for name in SIDE_BY_SIDE],
+    }
+
+
+def candidates_page(
+    svc, actor: Actor, *, status: str = "open", after: str | None = None, limit: int = 50
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of candidates, highest score first within id order, fields side by side; returns (items, last id)."""
+    actor.require("hygiene:read")
+    reveal = actor.can("subjects:read_pii")
+    query = MergeCandidate.select().where(MergeCandidate.status == status)
+    if after:
+        query = query.where(MergeCandidate.id > after)
+    rows = list(query.order_by(MergeCandidate.id).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = sorted({x for r in rows for x in (r.a_id, r.b_id)})
+    subjects = {s.id: s for s in Subject.select().where(Subject.id.in_(ids or [""]))}
+    svc.keyring.preload(ids)
+    items = [candidate_view(r, subjects, reveal) for r in rows]
+    if rows:
+        svc.audit.record(
+            actor,
+            AuditAction.SUBJECT_READ_PII if reveal else AuditAction.SUBJECT_READ,
+            "",
+            details={"ids": ids, "via": "hygiene.candidates"},
+        )
+    return items, (rows[-1].id if more and rows else None)

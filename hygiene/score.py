@@ -37,8 +37,8 @@ from hygiene.normalise import (
     normalise_gender,
     normalise_postcode,
     parse_date,
-    phone_info,
 )
+from hygiene.phones import MOBILE_TYPES, phone_info
 from hygiene.translit import phonetic_key, phonetic_of_skeleton, skeleton
 
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
@@ -70,15 +70,6 @@ _LEGAL_FORMS = frozenset(skeleton(w) for w in (
 ))
 _STREET_SKIP = frozenset(skeleton(w) for w in STREET_WORDS)
 _ADDRESS_TOKEN = re.compile(r"\d+|[^\W\d_]+")
-# Mobile and landline prefixes (with the full E.164 length) recognised without phonenumbers, which costs
-# ~0.3 ms a number; anything else goes through phonenumbers.
-_FAST_PHONE = (
-    ("+79", 12, True), ("+73", 12, False), ("+74", 12, False), ("+78", 12, False), ("+38044", 13, False),
-    *((f"+380{code}", 13, True) for code in ("39", "50", "63", "66", "67", "68", "73", "91", "92", "93", "94",
-                                              "95", "96", "97", "98", "99")),
-)
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_E164_ASCII = re.compile(r"\+[1-9][0-9]{6,14}")  # fullmatch: already E.164, its digits are text[1:]
 # Features of a million records hold ~10 small sets each: empty ones share one object and low-cardinality
 # ones (email domains, channel types) are interned, which cuts memory by about half. Values are unchanged.
 _EMPTY: frozenset = frozenset()
@@ -163,34 +154,10 @@ def _interned(items) -> frozenset:
     return shared
 
 
-def _fast_e164(text: str, region: str) -> str | None:
-    """Cheap E.164 guess for the common Russian and Ukrainian spellings; None when unsure."""
-    if _E164_ASCII.fullmatch(text):
-        return text  # the common case: "+" and only ASCII digits, i.e. "+" + digits
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if text.lstrip().startswith("+"):
-        return "+" + digits
-    if region == "RU" and len(digits) == 11 and digits[0] in "78":
-        return "+7" + digits[1:]
-    if region == "UA" and len(digits) == 10 and digits[0] == "0":
-        return "+38" + digits
-    if len(digits) == 12 and digits.startswith("380"):
-        return "+" + digits
-    return None
-
-
 def _phone_info(raw: str, region: str) -> tuple[str | None, bool]:
-    """(E.164, is-mobile), with a fast path for well-known Russian and Ukrainian prefixes."""
-    text = str(raw).strip()
-    guess = _fast_e164(text, region)
-    if guess:
-        for prefix, length, mobile in _FAST_PHONE:
-            if guess.startswith(prefix) and len(guess) == length:
-                return guess, mobile
-    normal, kind = phone_info(text, region)  # one parse, memoised; same as normalise_phone + phone_type
-    if normal is None:
-        return None, False
-    return normal, kind in ("mobile", "fixed_line_or_mobile")
+    """(valid E.164, is-mobile) from the one phone parser (memoised there)."""
+    normal, kind = phone_info(str(raw).strip(), region)
+    return normal, kind in MOBILE_TYPES
 
 
 @lru_cache(maxsize=1 << 16)  # pure; company names repeat

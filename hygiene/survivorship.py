@@ -12,20 +12,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from hygiene.identifiers import channel_key, email_key, phone_key
+from hygiene.identifiers import channel_key, email_key
 from hygiene.names import given_name_groups, patronymic_gender
 from hygiene.normalise import (
     normalise_birth_date,
     normalise_country,
     normalise_email,
     normalise_gender,
-    normalise_phone,
     normalise_postcode,
 )
+from hygiene.phones import phone_key, valid_phone
+from hygiene.profile import TEXT_FIELDS
 from hygiene.translit import skeleton
 
-SCALAR_FIELDS = ("kind", "first_name", "last_name", "middle_name", "birth_date", "gender", "street", "city",
-                 "region", "postcode", "country", "company", "position", "notes")
+SCALAR_FIELDS = ("kind", *TEXT_FIELDS)
 DEFAULT_ORDER = ("valid", "recent", "source", "complete")
 # Names: the full form ("Александр") should beat a newer diminutive ("Саша").
 FIELD_ORDER = {"first_name": ("valid", "complete", "recent", "source"),
@@ -118,7 +118,7 @@ def survive_with_provenance(records: Sequence[Mapping[str, Any]], rules: Mapping
     merged["emails"] = _union([e for r in ordered for e in r.get("emails") or []], email_key,
                               lambda e: normalise_email(e) or str(e).strip())
     merged["phones"] = _union([p for r in ordered for p in r.get("phones") or []],
-                              lambda p: phone_key(p, region), lambda p: normalise_phone(p, region) or str(p).strip())
+                              lambda p: phone_key(p, region), lambda p: valid_phone(p, region) or str(p).strip())
     channels: dict[str, str] = {}
     for record in ordered:
         for channel, value in (record.get("channels") or {}).items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from hygiene.identifiers import email_key, phone_key
+from hygiene.identifiers import email_key
 from hygiene.names import is_patronymic, parse_name, patronymic_gender, surname_form
 from hygiene.normalise import (
     email_domain_typo,
@@ -23,15 +23,13 @@ from hygiene.normalise import (
     normalise_email,
     normalise_gender,
     normalise_name,
-    normalise_phone,
     normalise_postcode,
     parse_date,
-    phone_problem,
-    phone_type,
 )
+from hygiene.phones import phone_key, phone_problem, phone_type, valid_phone
+from hygiene.profile import NAME_FIELDS
 
 SEVERITIES = ("error", "warning", "info")
-NAME_FIELDS = ("first_name", "last_name", "middle_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +97,11 @@ def _phone_issues(record: Mapping[str, Any], region: str) -> list[Issue]:
     issues, seen = [], set()
     for i, raw in enumerate(record.get("phones") or []):
         field = f"phones[{i}]"
-        code = phone_problem(raw, region)
+        code = phone_problem(raw, region) if str(raw or "").strip() else "phone.empty"
         if code:
             issues.append(Issue(field, code, "error", None, "not a valid phone number"))
             continue
-        fixed = normalise_phone(raw, region)
+        fixed = valid_phone(raw, region)
         if fixed != raw:
             issues.append(Issue(field, "phone.format", "info", fixed, "phone is not in E.164 form"))
         kind = phone_type(raw, region)

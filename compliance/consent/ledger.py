@@ -30,7 +30,8 @@ from compliance.policy.purposes import Purpose, purposes_of
 from compliance.store.bulk import reader, select_in
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel, Subject, Suppression
-from compliance.subjects.profiles import find_subjects, identifiers, profile_of, suppressed_scope
+from compliance.subjects.lookup import find_subjects, suppressed_scope
+from compliance.subjects.shape import identifiers, profile_of
 
 ACTIONS = ("grant", "withdraw", "pending", "confirm")
 STATES = ("granted", "withdrawn", "pending", "none", "expired", "suppressed", "restricted")

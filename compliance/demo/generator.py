@@ -20,31 +20,15 @@ from pathlib import Path
 from faker import Faker
 
 from compliance.demo import variants as v
+from hygiene.profile import CHANNELS, flat_columns
 
+# Columns of a demo import file: the profile's flat columns, a second phone, four messengers, provenance.
 COLUMNS = (
     "external_id",
     "kind",
     "full_name",
-    "first_name",
-    "last_name",
-    "middle_name",
-    "email",
-    "phone",
-    "phone_2",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-    "notes",
-    "telegram",
-    "whatsapp",
-    "viber",
-    "instagram",
+    *flat_columns(("email", "phone", "phone_2")),
+    *CHANNELS[:4],
     "source",
     "created_at",
 )

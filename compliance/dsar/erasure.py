@@ -17,7 +17,7 @@ from compliance.access.actor import Actor
 from compliance.audit.chain import AuditAction
 from compliance.clock import iso
 from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, Subject
-from compliance.subjects.profiles import identifiers, profile_of
+from compliance.subjects.shape import identifiers, profile_of
 
 STEPS = ("holds", "suppress", "exports", "consent", "interactions", "requests", "notices", "shred")
 CERTIFICATE_VERSION = 1

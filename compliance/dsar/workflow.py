@@ -41,8 +41,10 @@ from compliance.ids import has_prefix, new_id
 from compliance.mailer import Message
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel, BlindIndex, Subject
-from compliance.subjects.profiles import find_subjects, profile_of
-from hygiene.identifiers import email_key, phone_key
+from compliance.subjects.lookup import find_subjects
+from compliance.subjects.shape import profile_of
+from hygiene.identifiers import email_key
+from hygiene.phones import phone_key
 
 TYPES = (
     "access",

@@ -22,8 +22,12 @@ from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
-from compliance.subjects.profiles import LIST_FIELDS, identifiers, index_rows, load, profile_of, write_subject
-from hygiene.identifiers import email_key, phone_key
+from compliance.subjects.lookup import load
+from compliance.subjects.shape import identifiers, index_rows, profile_of
+from compliance.subjects.writer import write_subject
+from hygiene.identifiers import email_key
+from hygiene.phones import phone_key
+from hygiene.profile import LIST_FIELDS
 
 SUBJECT_COLUMNS = (
     "kind",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compliance.demo.generator import generate, write_rows_csv
-from hygiene.identifiers import phone_key
+from hygiene.phones import phone_key
 
 
 def _needles(rows: list[dict]) -> set[bytes]:

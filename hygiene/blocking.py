@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from hygiene.score import FREE_MAIL_DOMAINS, Features, features
+from hygiene.features import FREE_MAIL_DOMAINS, Features, features
 
 DEFAULT_MAX_BLOCK_SIZE = 200
 _BUCKET_BITS = 4

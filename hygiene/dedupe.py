@@ -11,7 +11,8 @@ from typing import Any
 
 from hygiene.blocking import candidate_pairs_from_features
 from hygiene.cluster import cluster
-from hygiene.score import DEFAULT_WEIGHTS, Features, PairScore, features, score_features, surely_distinct
+from hygiene.features import Features, features
+from hygiene.score import DEFAULT_WEIGHTS, PairScore, score_features, surely_distinct
 
 DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType({
     "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.demo.generator import generate, write_rows_csv
+from compliance.demo.files import write_rows_csv
+from compliance.demo.generator import generate
 from hygiene.phones import phone_key
 
 

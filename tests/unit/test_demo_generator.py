@@ -16,16 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.demo import variants as v
-from compliance.demo.generator import (
-    COLUMNS,
-    DEFAULT_NOW,
-    IDENTITY,
-    Generator,
-    generate,
-    iter_rows,
-    write_rows_csv,
-    write_truth,
-)
+from compliance.demo.files import write_rows_csv, write_truth
+from compliance.demo.generator import Generator, generate, iter_rows
+from compliance.demo.locales import COLUMNS, DEFAULT_NOW, IDENTITY
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s,]+\.[a-z]{2,}$", re.IGNORECASE)
 PUBLIC_MAIL = {"gmail.com", "mail.ru", "yandex.ru", "bk.ru", "inbox.ru", "ukr.net", "i.ua", "outlook.com", "yahoo.com"}

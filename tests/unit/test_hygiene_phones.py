@@ -7,7 +7,8 @@ import random
 import phonenumbers
 import pytest
 
-from hygiene import score, validate
+from hygiene import validate
+from hygiene.features import features
 from hygiene.identifiers import channel_key
 from hygiene.phones import phone_info, phone_key, phone_problem, phone_type, valid_phone
 
@@ -33,7 +34,7 @@ TABLE = [
 
 def score_phones(raw: str, region: str) -> tuple[frozenset[str], frozenset[str]]:
     """The phones (and mobiles) the duplicate scorer keeps of a record holding one phone."""
-    f = score.features({"id": 1, "first_name": "Иван", "phones": [raw]}, region)
+    f = features({"id": 1, "first_name": "Иван", "phones": [raw]}, region)
     return f.phones, f.mobiles
 
 

@@ -11,7 +11,7 @@ from hygiene.blocking import block_keys, candidate_pairs
 from hygiene.cluster import cluster
 from hygiene.data.given_names import MALE
 from hygiene.dedupe import DEFAULT_POLICY, dedupe, resolve_policy
-from hygiene.score import features
+from hygiene.features import features
 from hygiene.survivorship import survive, survive_with_provenance
 from hygiene.validate import Issue, safe_fixes, validate_record
 

@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hygiene.dedupe import DEFAULT_POLICY, decide
-from hygiene.score import features, score, score_features
+from hygiene.features import features
+from hygiene.score import score, score_features
 
 MERGE = DEFAULT_POLICY["thresholds"]["merge"]
 REVIEW = DEFAULT_POLICY["thresholds"]["review"]

@@ -88,13 +88,29 @@ def _domain_valid(domain: str) -> bool:
 
 
 # Common misspellings of big mail domains: reported as a warning, never fixed silently.
-_DOMAIN_TYPOS = MappingProxyType({
-    "gmial.com": "gmail.com", "gmal.com": "gmail.com", "gmail.ru": "gmail.com", "gmail.co": "gmail.com",
-    "gamil.com": "gmail.com", "gnail.com": "gmail.com", "mail.r": "mail.ru", "mali.ru": "mail.ru",
-    "mail.ry": "mail.ru", "yandex.r": "yandex.ru", "yandeks.ru": "yandex.ru", "yadex.ru": "yandex.ru",
-    "yndex.ru": "yandex.ru", "rambler.r": "rambler.ru", "ukr.nte": "ukr.net", "ukr.ne": "ukr.net",
-    "hotmial.com": "hotmail.com", "outlok.com": "outlook.com", "yahooo.com": "yahoo.com",
-})
+_DOMAIN_TYPOS = MappingProxyType(
+    {
+        "gmial.com": "gmail.com",
+        "gmal.com": "gmail.com",
+        "gmail.ru": "gmail.com",
+        "gmail.co": "gmail.com",
+        "gamil.com": "gmail.com",
+        "gnail.com": "gmail.com",
+        "mail.r": "mail.ru",
+        "mali.ru": "mail.ru",
+        "mail.ry": "mail.ru",
+        "yandex.r": "yandex.ru",
+        "yandeks.ru": "yandex.ru",
+        "yadex.ru": "yandex.ru",
+        "yndex.ru": "yandex.ru",
+        "rambler.r": "rambler.ru",
+        "ukr.nte": "ukr.net",
+        "ukr.ne": "ukr.net",
+        "hotmial.com": "hotmail.com",
+        "outlok.com": "outlook.com",
+        "yahooo.com": "yahoo.com",
+    }
+)
 
 
 def email_domain_typo(value: str | None) -> str | None:
@@ -153,14 +169,28 @@ def name_key(value: str | None) -> str:
 
 # ---------------------------------------------------------------- dates
 
-_MONTHS = MappingProxyType({
-    **{m: i for i, m in enumerate(("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя",
-                                   "дек"), 1)},
-    **{m: i for i, m in enumerate(("січ", "лют", "бер", "кві", "тра", "чер", "лип", "сер", "вер", "жов", "лис",
-                                   "гру"), 1)},
-    **{m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                   "dec"), 1)},
-})
+_MONTHS = MappingProxyType(
+    {
+        **{
+            m: i
+            for i, m in enumerate(
+                ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"), 1
+            )
+        },
+        **{
+            m: i
+            for i, m in enumerate(
+                ("січ", "лют", "бер", "кві", "тра", "чер", "лип", "сер", "вер", "жов", "лис", "гру"), 1
+            )
+        },
+        **{
+            m: i
+            for i, m in enumerate(
+                ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+            )
+        },
+    }
+)
 _ISO = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[t ].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?:\s.*)?$")
 _WORDS = re.compile(r"^(\d{1,2})\s+([^\W\d]+)\.?\s+(\d{4})(?:\s*(?:г|р|года|року)\.?)?$")
@@ -212,13 +242,47 @@ def normalise_birth_date(value: str | None, today: date | None = None) -> str | 
 
 # ---------------------------------------------------------------- gender
 
-_GENDERS = MappingProxyType({
-    **dict.fromkeys(("м", "муж", "мужской", "мужчина", "m", "male", "man", "ч", "чол", "чоловік",
-                     "чоловіча", "чоловічий", "мужск"), "male"),
-    **dict.fromkeys(("ж", "жен", "женский", "женщина", "f", "female", "woman", "w", "жін", "жінка", "жіноча",
-                     "жіночий", "женск"), "female"),
-    **dict.fromkeys(("other", "x", "non-binary", "nonbinary", "другое", "інше", "иное"), "other"),
-})
+_GENDERS = MappingProxyType(
+    {
+        **dict.fromkeys(
+            (
+                "м",
+                "муж",
+                "мужской",
+                "мужчина",
+                "m",
+                "male",
+                "man",
+                "ч",
+                "чол",
+                "чоловік",
+                "чоловіча",
+                "чоловічий",
+                "мужск",
+            ),
+            "male",
+        ),
+        **dict.fromkeys(
+            (
+                "ж",
+                "жен",
+                "женский",
+                "женщина",
+                "f",
+                "female",
+                "woman",
+                "w",
+                "жін",
+                "жінка",
+                "жіноча",
+                "жіночий",
+                "женск",
+            ),
+            "female",
+        ),
+        **dict.fromkeys(("other", "x", "non-binary", "nonbinary", "другое", "інше", "иное"), "other"),
+    }
+)
 
 
 @lru_cache(maxsize=1024)
@@ -258,16 +322,20 @@ def normalise_postcode(value: str | None, country: str | None = None) -> str | N
     return text
 
 
-_COUNTRIES = MappingProxyType({
-    **dict.fromkeys(("россия", "рф", "российская федерация", "russia", "russian federation", "rus"), "RU"),
-    **dict.fromkeys(("украина", "україна", "ukraine", "ukr"), "UA"),
-    **dict.fromkeys(("беларусь", "белоруссия", "білорусь", "belarus", "blr"), "BY"),
-    **dict.fromkeys(("казахстан", "kazakhstan", "kaz"), "KZ"),
-    **dict.fromkeys(("великобритания", "англия", "велика британія", "united kingdom", "great britain",
-                     "england", "uk", "gbr"), "GB"),
-    **dict.fromkeys(("сша", "usa", "united states", "united states of america", "us"), "US"),
-    **dict.fromkeys(("германия", "німеччина", "germany", "deu"), "DE"),
-})
+_COUNTRIES = MappingProxyType(
+    {
+        **dict.fromkeys(("россия", "рф", "российская федерация", "russia", "russian federation", "rus"), "RU"),
+        **dict.fromkeys(("украина", "україна", "ukraine", "ukr"), "UA"),
+        **dict.fromkeys(("беларусь", "белоруссия", "білорусь", "belarus", "blr"), "BY"),
+        **dict.fromkeys(("казахстан", "kazakhstan", "kaz"), "KZ"),
+        **dict.fromkeys(
+            ("великобритания", "англия", "велика британія", "united kingdom", "great britain", "england", "uk", "gbr"),
+            "GB",
+        ),
+        **dict.fromkeys(("сша", "usa", "united states", "united states of america", "us"), "US"),
+        **dict.fromkeys(("германия", "німеччина", "germany", "deu"), "DE"),
+    }
+)
 
 
 @lru_cache(maxsize=1024)

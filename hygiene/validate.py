@@ -68,8 +68,15 @@ def _name_issues(record: Mapping[str, Any]) -> list[Issue]:
     parsed = parse_name(_text(record, "first_name"), _text(record, "last_name"), _text(record, "middle_name"))
     original = tuple(normalise_name(_text(record, f)) or None for f in NAME_FIELDS)
     if tuple(normalise_name(p) or None for p in (parsed.first, parsed.last, parsed.middle)) != original:
-        issues.append(Issue("first_name", "name.unsplit", "warning", None,
-                            "a full name or patronymic sits in one field; split it into last, first, middle"))
+        issues.append(
+            Issue(
+                "first_name",
+                "name.unsplit",
+                "warning",
+                None,
+                "a full name or patronymic sits in one field; split it into last, first, middle",
+            )
+        )
     return issues
 
 
@@ -106,8 +113,11 @@ def _phone_issues(record: Mapping[str, Any], region: str) -> list[Issue]:
             issues.append(Issue(field, "phone.format", "info", fixed, "phone is not in E.164 form"))
         kind = phone_type(raw, region)
         if kind not in ("mobile", "fixed_line_or_mobile"):
-            issues.append(Issue(field, "phone.not_mobile", "info", None,
-                                "not a mobile number: SMS and messengers will not reach it"))
+            issues.append(
+                Issue(
+                    field, "phone.not_mobile", "info", None, "not a mobile number: SMS and messengers will not reach it"
+                )
+            )
         key = phone_key(fixed, region)
         if key in seen:
             issues.append(Issue(field, "phone.duplicate", "info", None, "the same phone is listed twice"))
@@ -124,14 +134,22 @@ def _birth_date_issues(record: Mapping[str, Any], today: date | None) -> list[Is
         return [Issue("birth_date", "birth_date.format", "error", None, "use YYYY-MM-DD")]
     fixed = normalise_birth_date(raw, today)
     if fixed is None:
-        return [Issue("birth_date", "birth_date.implausible", "error", None,
-                      "birth date is before 1900 or in the future")]
+        return [
+            Issue("birth_date", "birth_date.implausible", "error", None, "birth date is before 1900 or in the future")
+        ]
     if fixed == raw.strip():
         return []
     # "7/3/1985" could be read month-first; only unambiguous rewrites are safe fixes.
     ambiguous = "/" in raw and parsed.day <= 12 and parsed.month <= 12 and parsed.day != parsed.month
-    return [Issue("birth_date", "birth_date.format", "warning" if ambiguous else "info",
-                  None if ambiguous else fixed, "birth date is not in YYYY-MM-DD form")]
+    return [
+        Issue(
+            "birth_date",
+            "birth_date.format",
+            "warning" if ambiguous else "info",
+            None if ambiguous else fixed,
+            "birth date is not in YYYY-MM-DD form",
+        )
+    ]
 
 
 def _gender_issues(record: Mapping[str, Any], parsed_middle: str | None, last: str | None) -> list[Issue]:
@@ -144,8 +162,15 @@ def _gender_issues(record: Mapping[str, Any], parsed_middle: str | None, last: s
         issues.append(Issue("gender", "gender.format", "info", gender, "gender is not in canonical form"))
     implied = patronymic_gender(parsed_middle) or surname_form(last)[1]
     if gender in ("male", "female") and implied and implied != gender:
-        issues.append(Issue("gender", "gender.name_mismatch", "warning", None,
-                            "gender disagrees with the patronymic or surname form"))
+        issues.append(
+            Issue(
+                "gender",
+                "gender.name_mismatch",
+                "warning",
+                None,
+                "gender disagrees with the patronymic or surname form",
+            )
+        )
     return issues
 
 
@@ -161,8 +186,9 @@ def _place_issues(record: Mapping[str, Any]) -> list[Issue]:
     if raw_post is not None:
         fixed = normalise_postcode(raw_post, country)
         if fixed is None:
-            issues.append(Issue("postcode", "postcode.format", "warning", None,
-                                "postcode does not match the country's format"))
+            issues.append(
+                Issue("postcode", "postcode.format", "warning", None, "postcode does not match the country's format")
+            )
         elif fixed != raw_post:
             issues.append(Issue("postcode", "postcode.format", "info", fixed, "postcode is not in canonical form"))
     raw_city = _text(record, "city")
@@ -186,8 +212,9 @@ def validate_record(record: Mapping[str, Any], default_region: str = "RU", today
         *_place_issues(record),
     ]
     if parsed.first and is_patronymic(parsed.first):
-        issues.append(Issue("first_name", "name.patronymic_as_first", "warning", None,
-                            "the first name looks like a patronymic"))
+        issues.append(
+            Issue("first_name", "name.patronymic_as_first", "warning", None, "the first name looks like a patronymic")
+        )
     if not (record.get("emails") or record.get("phones") or any((record.get("channels") or {}).values())):
         issues.append(Issue("record", "record.no_contact", "info", None, "no email, phone or messenger"))
     return issues

@@ -220,7 +220,7 @@ DOMAINS = [
 ]  # fmt: skip
 local_part = st.one_of(
     st.text(alphabet=ATEXT + ".", min_size=0, max_size=70),
-    st.text(alphabet=ATEXT + ". \"@<>(),;:\\[]ёж", min_size=0, max_size=20),
+    st.text(alphabet=ATEXT + '. "@<>(),;:\\[]ёж', min_size=0, max_size=20),
 )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-CHANNEL_NAMES = ("telegram", "whatsapp", "viber", "instagram", "vk", "signal", "wechat")
-_text = {"validate": validate.Length(max=500), "allow_none": True}
+from hygiene import profile
 
 
 class Strict(Schema):
@@ -24,31 +23,31 @@ class Problem(Schema):
     errors = fields.List(fields.Dict(), metadata={"description": "field problems: {field, code, message?, row?}"})
 
 
-class ProfileFields(Strict):
-    first_name = fields.String(**_text)
-    last_name = fields.String(**_text)
-    middle_name = fields.String(**_text)
-    email = fields.String(validate=validate.Length(max=320), allow_none=True)
-    emails = fields.List(fields.String(validate=validate.Length(max=320)), validate=validate.Length(max=20))
-    phone = fields.String(validate=validate.Length(max=40), allow_none=True)
-    phones = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20))
-    external_id = fields.String(validate=validate.Length(max=128), allow_none=True)
-    external_ids = fields.List(fields.String(validate=validate.Length(max=128)), validate=validate.Length(max=20))
-    birth_date = fields.String(validate=validate.Length(max=32), allow_none=True)
-    gender = fields.String(validate=validate.Length(max=32), allow_none=True)
-    street = fields.String(**_text)
-    city = fields.String(**_text)
-    region = fields.String(**_text)
-    postcode = fields.String(validate=validate.Length(max=16), allow_none=True)
-    country = fields.String(validate=validate.Length(max=64), allow_none=True)
-    company = fields.String(**_text)
-    position = fields.String(**_text)
-    notes = fields.String(validate=validate.Length(max=5000), allow_none=True)
-    channels = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(CHANNEL_NAMES)),
-        values=fields.String(validate=validate.Length(max=128), allow_none=True),
-    )
-    custom = fields.Dict(keys=fields.String(validate=validate.Length(max=64)))
+def _input_fields() -> dict[str, fields.Field]:
+    """Request fields of a profile, from the one profile schema: lists also take their singular form."""
+    out: dict[str, fields.Field] = {}
+    for spec in profile.FIELDS:
+        length = validate.Length(max=spec.max_length)
+        if spec.kind == profile.LIST:
+            out[spec.single] = fields.String(validate=length, allow_none=True)
+            out[spec.name] = fields.List(fields.String(validate=length), validate=validate.Length(max=20))
+        elif spec.name == "channels":
+            keys = fields.String(validate=validate.OneOf(profile.CHANNELS))
+            out[spec.name] = fields.Dict(keys=keys, values=fields.String(validate=length, allow_none=True))
+        elif spec.kind == profile.MAP:
+            out[spec.name] = fields.Dict(keys=fields.String(validate=length))
+        else:
+            out[spec.name] = fields.String(validate=length, allow_none=True)
+    return out
+
+
+def _output_fields() -> dict[str, fields.Field]:
+    """Response fields of a profile, from the one profile schema."""
+    kinds = {profile.LIST: lambda: fields.List(fields.String()), profile.MAP: fields.Dict}
+    return {f.name: kinds.get(f.kind, lambda: fields.String(allow_none=True))() for f in profile.FIELDS}
+
+
+ProfileFields = Strict.from_dict(_input_fields(), name="ProfileFields")
 
 
 class SubjectIn(ProfileFields):
@@ -67,25 +66,7 @@ class UpsertResult(Schema):
     created = fields.Boolean(required=True)
 
 
-class Profile(Schema):
-    first_name = fields.String(allow_none=True)
-    last_name = fields.String(allow_none=True)
-    middle_name = fields.String(allow_none=True)
-    emails = fields.List(fields.String())
-    phones = fields.List(fields.String())
-    external_ids = fields.List(fields.String())
-    birth_date = fields.String(allow_none=True)
-    gender = fields.String(allow_none=True)
-    street = fields.String(allow_none=True)
-    city = fields.String(allow_none=True)
-    region = fields.String(allow_none=True)
-    postcode = fields.String(allow_none=True)
-    country = fields.String(allow_none=True)
-    company = fields.String(allow_none=True)
-    position = fields.String(allow_none=True)
-    notes = fields.String(allow_none=True)
-    channels = fields.Dict()
-    custom = fields.Dict()
+Profile = Schema.from_dict(_output_fields(), name="Profile")
 
 
 class Flag(Schema):

@@ -39,7 +39,7 @@ def peak_mb() -> float:
 def plain_records(customers: int, seed: int) -> tuple[list[dict], dict[str, str]]:
     """Generated rows as plain records (id = external id) and the truth (external id -> person)."""
     from compliance.demo.generator import iter_rows
-    from compliance.subjects.importer import row_profile
+    from compliance.subjects.rows import row_profile
 
     records, truth = [], {}
     for row, person in iter_rows(customers, seed=seed):
@@ -115,7 +115,8 @@ def run_splink(customers: int, seed: int) -> dict:
         return {"engine": "splink", "error": f"splink is not installed ({exc}); .venv/bin/pip install splink"}
     import pandas as pd
 
-    from hygiene.identifiers import email_key, phone_key
+    from hygiene.identifiers import email_key
+    from hygiene.phones import phone_key
 
     records, truth = plain_records(customers, seed)
     rows = []

@@ -27,26 +27,9 @@ from compliance.services import build_services  # noqa: E402
 from compliance.settings import Settings  # noqa: E402
 from compliance.subjects.importer import Importer  # noqa: E402
 from compliance.subjects.profiles import lookup  # noqa: E402
+from hygiene.profile import flat_columns  # noqa: E402
 
-COLUMNS = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "middle_name",
-    "email",
-    "phone",
-    "phone_2",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-    "notes",
-)
+COLUMNS = ("external_id", *flat_columns(("email", "phone", "phone_2")))
 
 
 def bare_insert(rows: list[dict], folder: Path, name: str = "bare.db") -> float:

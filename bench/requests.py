@@ -86,7 +86,7 @@ def main() -> None:
     from compliance.settings import Settings
     from compliance.store.models import Subject
     from compliance.subjects.importer import Importer
-    from compliance.subjects.profiles import profile_of
+    from compliance.subjects.shape import profile_of
 
     print(describe())
     with tempfile.TemporaryDirectory() as folder:

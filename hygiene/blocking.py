@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from hygiene.score import FREE_MAIL_DOMAINS, Features, features
+from hygiene.features import FREE_MAIL_DOMAINS, Features, features
 
 DEFAULT_MAX_BLOCK_SIZE = 200
 _BUCKET_BITS = 4
@@ -70,8 +70,9 @@ def _sub_key(f: Features) -> str:
     return "|".join(sorted(first[:1] + last[:1]))
 
 
-def candidate_pairs_from_features(feats: Sequence[Features], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
-                                  ) -> Iterator[tuple[int, int]]:
+def candidate_pairs_from_features(
+    feats: Sequence[Features], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+) -> Iterator[tuple[int, int]]:
     """Yield each candidate pair (i, j), i < j, exactly once, in increasing order."""
     n = len(feats)
     if n < 2:
@@ -138,8 +139,9 @@ def _limit(block: list[int], sub_keys: array, max_block_size: int) -> Iterable[l
     return [g for g in groups.values() if 1 < len(g) <= max_block_size]
 
 
-def candidate_pairs(records: Sequence[Mapping[str, Any]], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
-                    default_region: str = "RU") -> Iterator[tuple[int, int]]:
+def candidate_pairs(
+    records: Sequence[Mapping[str, Any]], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE, default_region: str = "RU"
+) -> Iterator[tuple[int, int]]:
     """Candidate pairs of record positions (i < j), each at most once, from plain records."""
     feats = [features(r, default_region) for r in records]
     return candidate_pairs_from_features(feats, max_block_size)

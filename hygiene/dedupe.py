@@ -11,20 +11,23 @@ from typing import Any
 
 from hygiene.blocking import candidate_pairs_from_features
 from hygiene.cluster import cluster
-from hygiene.score import DEFAULT_WEIGHTS, Features, PairScore, features, score_features, surely_distinct
+from hygiene.features import Features, features
+from hygiene.score import DEFAULT_WEIGHTS, PairScore, score_features, surely_distinct
 
-DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType({
-    "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),
-    "weights": DEFAULT_WEIGHTS,
-    "max_block_size": 200,
-    "default_region": "RU",
-    "source_priority": (),
-    # A cluster member must score at least this against the cluster's core (chaining guard).
-    "cluster_lower_bound": 0.75,
-    "max_cluster_size": 50,
-    # Keep "distinct" pairs in the result (for --pairs output); turn off for very large runs.
-    "keep_distinct": True,
-})
+DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType(
+    {
+        "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),
+        "weights": DEFAULT_WEIGHTS,
+        "max_block_size": 200,
+        "default_region": "RU",
+        "source_priority": (),
+        # A cluster member must score at least this against the cluster's core (chaining guard).
+        "cluster_lower_bound": 0.75,
+        "max_cluster_size": 50,
+        # Keep "distinct" pairs in the result (for --pairs output); turn off for very large runs.
+        "keep_distinct": True,
+    }
+)
 DECISIONS = ("merge", "review", "distinct")
 
 
@@ -53,8 +56,11 @@ class DedupeResult:
 
     def stats(self) -> dict[str, int]:
         """Counts for reports: candidates scored, records auto-merged away, pairs to review."""
-        return {"candidates": len(self.pairs), "auto_merged": sum(len(c) - 1 for c in self.clusters),
-                "review": len(self.review)}
+        return {
+            "candidates": len(self.pairs),
+            "auto_merged": sum(len(c) - 1 for c in self.clusters),
+            "review": len(self.review),
+        }
 
 
 def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -70,8 +76,12 @@ def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def decide(result: PairScore, fa: Features, fb: Features, thresholds: Mapping[str, float]) -> str:
     """Decision for one pair: merge needs a strong shared identifier; restricted records never auto-merge."""
-    if result.total >= thresholds["merge"] and result.strong and not result.conflicts \
-            and not (fa.restricted or fb.restricted):
+    if (
+        result.total >= thresholds["merge"]
+        and result.strong
+        and not result.conflicts
+        and not (fa.restricted or fb.restricted)
+    ):
         return "merge"
     # Names alone (plus a city) do not make a candidate: namesakes are too common.
     if result.total >= thresholds["review"] and (result.support or result.strong):
@@ -122,7 +132,8 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
         key = (i, j) if i < j else (j, i)
         decisions[key] = (decisions[key][0], "review")
 
-    pairs = [ScoredPair(feats[i].id, feats[j].id, r.total, d, r.parts, r.conflicts)
-             for (i, j), (r, d) in decisions.items()]
+    pairs = [
+        ScoredPair(feats[i].id, feats[j].id, r.total, d, r.parts, r.conflicts) for (i, j), (r, d) in decisions.items()
+    ]
     clusters = [[feats[i].id for i in members] for members in grouped.clusters]
     return DedupeResult(pairs, clusters, [p for p in pairs if p.decision == "review"], candidates)

@@ -9,8 +9,6 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import email_validator
-import phonenumbers
-from phonenumbers import PhoneNumberType
 
 from hygiene.data.places import CITY_ALIASES, CITY_PREFIXES
 from hygiene.translit import fold_yo, skeleton, variants
@@ -90,13 +88,29 @@ def _domain_valid(domain: str) -> bool:
 
 
 # Common misspellings of big mail domains: reported as a warning, never fixed silently.
-_DOMAIN_TYPOS = MappingProxyType({
-    "gmial.com": "gmail.com", "gmal.com": "gmail.com", "gmail.ru": "gmail.com", "gmail.co": "gmail.com",
-    "gamil.com": "gmail.com", "gnail.com": "gmail.com", "mail.r": "mail.ru", "mali.ru": "mail.ru",
-    "mail.ry": "mail.ru", "yandex.r": "yandex.ru", "yandeks.ru": "yandex.ru", "yadex.ru": "yandex.ru",
-    "yndex.ru": "yandex.ru", "rambler.r": "rambler.ru", "ukr.nte": "ukr.net", "ukr.ne": "ukr.net",
-    "hotmial.com": "hotmail.com", "outlok.com": "outlook.com", "yahooo.com": "yahoo.com",
-})
+_DOMAIN_TYPOS = MappingProxyType(
+    {
+        "gmial.com": "gmail.com",
+        "gmal.com": "gmail.com",
+        "gmail.ru": "gmail.com",
+        "gmail.co": "gmail.com",
+        "gamil.com": "gmail.com",
+        "gnail.com": "gmail.com",
+        "mail.r": "mail.ru",
+        "mali.ru": "mail.ru",
+        "mail.ry": "mail.ru",
+        "yandex.r": "yandex.ru",
+        "yandeks.ru": "yandex.ru",
+        "yadex.ru": "yandex.ru",
+        "yndex.ru": "yandex.ru",
+        "rambler.r": "rambler.ru",
+        "ukr.nte": "ukr.net",
+        "ukr.ne": "ukr.net",
+        "hotmial.com": "hotmail.com",
+        "outlok.com": "outlook.com",
+        "yahooo.com": "yahoo.com",
+    }
+)
 
 
 def email_domain_typo(value: str | None) -> str | None:
@@ -104,84 +118,6 @@ def email_domain_typo(value: str | None) -> str | None:
     if not value or "@" not in value:
         return None
     return _DOMAIN_TYPOS.get(_strip_email(value).rsplit("@", 1)[1].lower())
-
-
-# ---------------------------------------------------------------- phone
-
-_PHONE_TYPES = MappingProxyType({
-    PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "fixed_line",
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile", PhoneNumberType.TOLL_FREE: "toll_free",
-    PhoneNumberType.PREMIUM_RATE: "premium_rate", PhoneNumberType.SHARED_COST: "shared_cost",
-    PhoneNumberType.VOIP: "voip", PhoneNumberType.PERSONAL_NUMBER: "personal", PhoneNumberType.PAGER: "pager",
-    PhoneNumberType.UAN: "uan", PhoneNumberType.VOICEMAIL: "voicemail",
-})
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-def _parse_phone(value: str | None, region: str) -> phonenumbers.PhoneNumber | None:
-    if value is None:
-        return None
-    text = _clean(value)
-    if not text:
-        return None
-    digits = "".join(ch for ch in text if ch.isdigit())
-    # "89123456789" without a plus is the Russian national form of +7 912 ...; phonenumbers needs help
-    # only when the region is RU (elsewhere a leading 8 means something else).
-    if region.upper() == "RU" and not text.startswith("+") and len(digits) == 11 and digits[0] == "8":
-        text = digits[1:]
-    elif region.upper() == "RU" and not text.startswith("+") and len(digits) == 11 and digits[0] == "7":
-        text = "+" + digits
-    try:
-        return phonenumbers.parse(text, region.upper())
-    except phonenumbers.NumberParseException:
-        return None
-
-
-def normalise_phone(value: str | None, region: str = "RU") -> str | None:
-    """Phone in E.164 ("+79123456789") when it is a valid number for its country, else None."""
-    number = _parse_phone(value, region)
-    if number is None or not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def phone_type(value: str | None, region: str = "RU") -> str:
-    """Line type of a valid phone: "mobile", "fixed_line", "fixed_line_or_mobile", "voip", ... or "unknown"."""
-    number = _parse_phone(value, region)
-    if number is None or not phonenumbers.is_valid_number(number):
-        return "unknown"
-    return _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
-
-
-@lru_cache(maxsize=1 << 16)
-def phone_info(value: str | None, region: str = "RU") -> tuple[str | None, str]:
-    """(normalise_phone(value), phone_type of that E.164) from one parse: the E.164 form round-trips to the
-    same country code and national number, so its line type is the one of the parsed value."""
-    number = _parse_phone(value, region)
-    if number is None or not phonenumbers.is_valid_number(number):
-        return None, "unknown"
-    normal = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return normal, _PHONE_TYPES.get(phonenumbers.number_type(number), "unknown")
-
-
-def phone_problem(value: str | None, region: str = "RU") -> str | None:
-    """Error code for an unusable phone ("phone.empty", "phone.not_possible", "phone.invalid") or None."""
-    if value is None or not _clean(value):
-        return "phone.empty"
-    number = _parse_phone(value, region)
-    if number is None or not phonenumbers.is_possible_number(number):
-        return "phone.not_possible"
-    return None if phonenumbers.is_valid_number(number) else "phone.invalid"
-
-
-def phone_digits(value: str | None, region: str = "RU") -> str:
-    """Digits of a phone in international form when parseable (cheap fast path for E.164 input)."""
-    if value and _E164.match(value):
-        return value[1:]
-    normal = normalise_phone(value, region)
-    if normal:
-        return normal[1:]
-    return "".join(ch for ch in str(value or "") if ch.isdigit())
 
 
 # ---------------------------------------------------------------- names
@@ -233,14 +169,28 @@ def name_key(value: str | None) -> str:
 
 # ---------------------------------------------------------------- dates
 
-_MONTHS = MappingProxyType({
-    **{m: i for i, m in enumerate(("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя",
-                                   "дек"), 1)},
-    **{m: i for i, m in enumerate(("січ", "лют", "бер", "кві", "тра", "чер", "лип", "сер", "вер", "жов", "лис",
-                                   "гру"), 1)},
-    **{m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                   "dec"), 1)},
-})
+_MONTHS = MappingProxyType(
+    {
+        **{
+            m: i
+            for i, m in enumerate(
+                ("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"), 1
+            )
+        },
+        **{
+            m: i
+            for i, m in enumerate(
+                ("січ", "лют", "бер", "кві", "тра", "чер", "лип", "сер", "вер", "жов", "лис", "гру"), 1
+            )
+        },
+        **{
+            m: i
+            for i, m in enumerate(
+                ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+            )
+        },
+    }
+)
 _ISO = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[t ].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?:\s.*)?$")
 _WORDS = re.compile(r"^(\d{1,2})\s+([^\W\d]+)\.?\s+(\d{4})(?:\s*(?:г|р|года|року)\.?)?$")
@@ -292,13 +242,47 @@ def normalise_birth_date(value: str | None, today: date | None = None) -> str | 
 
 # ---------------------------------------------------------------- gender
 
-_GENDERS = MappingProxyType({
-    **dict.fromkeys(("м", "муж", "мужской", "мужчина", "m", "male", "man", "ч", "чол", "чоловік",
-                     "чоловіча", "чоловічий", "мужск"), "male"),
-    **dict.fromkeys(("ж", "жен", "женский", "женщина", "f", "female", "woman", "w", "жін", "жінка", "жіноча",
-                     "жіночий", "женск"), "female"),
-    **dict.fromkeys(("other", "x", "non-binary", "nonbinary", "другое", "інше", "иное"), "other"),
-})
+_GENDERS = MappingProxyType(
+    {
+        **dict.fromkeys(
+            (
+                "м",
+                "муж",
+                "мужской",
+                "мужчина",
+                "m",
+                "male",
+                "man",
+                "ч",
+                "чол",
+                "чоловік",
+                "чоловіча",
+                "чоловічий",
+                "мужск",
+            ),
+            "male",
+        ),
+        **dict.fromkeys(
+            (
+                "ж",
+                "жен",
+                "женский",
+                "женщина",
+                "f",
+                "female",
+                "woman",
+                "w",
+                "жін",
+                "жінка",
+                "жіноча",
+                "жіночий",
+                "женск",
+            ),
+            "female",
+        ),
+        **dict.fromkeys(("other", "x", "non-binary", "nonbinary", "другое", "інше", "иное"), "other"),
+    }
+)
 
 
 @lru_cache(maxsize=1024)
@@ -338,16 +322,20 @@ def normalise_postcode(value: str | None, country: str | None = None) -> str | N
     return text
 
 
-_COUNTRIES = MappingProxyType({
-    **dict.fromkeys(("россия", "рф", "российская федерация", "russia", "russian federation", "rus"), "RU"),
-    **dict.fromkeys(("украина", "україна", "ukraine", "ukr"), "UA"),
-    **dict.fromkeys(("беларусь", "белоруссия", "білорусь", "belarus", "blr"), "BY"),
-    **dict.fromkeys(("казахстан", "kazakhstan", "kaz"), "KZ"),
-    **dict.fromkeys(("великобритания", "англия", "велика британія", "united kingdom", "great britain",
-                     "england", "uk", "gbr"), "GB"),
-    **dict.fromkeys(("сша", "usa", "united states", "united states of america", "us"), "US"),
-    **dict.fromkeys(("германия", "німеччина", "germany", "deu"), "DE"),
-})
+_COUNTRIES = MappingProxyType(
+    {
+        **dict.fromkeys(("россия", "рф", "российская федерация", "russia", "russian federation", "rus"), "RU"),
+        **dict.fromkeys(("украина", "україна", "ukraine", "ukr"), "UA"),
+        **dict.fromkeys(("беларусь", "белоруссия", "білорусь", "belarus", "blr"), "BY"),
+        **dict.fromkeys(("казахстан", "kazakhstan", "kaz"), "KZ"),
+        **dict.fromkeys(
+            ("великобритания", "англия", "велика британія", "united kingdom", "great britain", "england", "uk", "gbr"),
+            "GB",
+        ),
+        **dict.fromkeys(("сша", "usa", "united states", "united states of america", "us"), "US"),
+        **dict.fromkeys(("германия", "німеччина", "germany", "deu"), "DE"),
+    }
+)
 
 
 @lru_cache(maxsize=1024)

@@ -12,24 +12,26 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from hygiene.identifiers import channel_key, email_key, phone_key
+from hygiene.identifiers import channel_key, email_key
 from hygiene.names import given_name_groups, patronymic_gender
 from hygiene.normalise import (
     normalise_birth_date,
     normalise_country,
     normalise_email,
     normalise_gender,
-    normalise_phone,
     normalise_postcode,
 )
+from hygiene.phones import phone_key, valid_phone
+from hygiene.profile import TEXT_FIELDS
 from hygiene.translit import skeleton
 
-SCALAR_FIELDS = ("kind", "first_name", "last_name", "middle_name", "birth_date", "gender", "street", "city",
-                 "region", "postcode", "country", "company", "position", "notes")
+SCALAR_FIELDS = ("kind", *TEXT_FIELDS)
 DEFAULT_ORDER = ("valid", "recent", "source", "complete")
 # Names: the full form ("Александр") should beat a newer diminutive ("Саша").
-FIELD_ORDER = {"first_name": ("valid", "complete", "recent", "source"),
-               "middle_name": ("valid", "complete", "recent", "source")}
+FIELD_ORDER = {
+    "first_name": ("valid", "complete", "recent", "source"),
+    "middle_name": ("valid", "complete", "recent", "source"),
+}
 
 
 def _valid(field: str, value: Any, record: Mapping[str, Any], today: date | None) -> bool:
@@ -55,8 +57,9 @@ def _completeness(field: str, value: Any) -> tuple[int, int]:
     return 0, len(text.strip())
 
 
-def _rank(field: str, value: Any, record: Mapping[str, Any], position: int, rules: Mapping[str, Any],
-          today: date | None) -> tuple:
+def _rank(
+    field: str, value: Any, record: Mapping[str, Any], position: int, rules: Mapping[str, Any], today: date | None
+) -> tuple:
     priority = list(rules.get("source_priority") or [])
     source = record.get("source")
     source_rank = -priority.index(source) if source in priority else -len(priority)
@@ -66,8 +69,7 @@ def _rank(field: str, value: Any, record: Mapping[str, Any], position: int, rule
         "source": source_rank,
         "complete": _completeness(field, value),
     }
-    order = (rules.get("field_order") or {}).get(field) or FIELD_ORDER.get(field) or rules.get("order") \
-        or DEFAULT_ORDER
+    order = (rules.get("field_order") or {}).get(field) or FIELD_ORDER.get(field) or rules.get("order") or DEFAULT_ORDER
     # Earlier position wins the final tie so the result does not depend on set ordering.
     return (*(parts[p] for p in order), -position)
 
@@ -94,8 +96,9 @@ def survive(records: Sequence[Mapping[str, Any]], rules: Mapping[str, Any] | Non
     return survive_with_provenance(records, rules)[0]
 
 
-def survive_with_provenance(records: Sequence[Mapping[str, Any]], rules: Mapping[str, Any] | None = None
-                            ) -> tuple[dict[str, Any], dict[str, Any]]:
+def survive_with_provenance(
+    records: Sequence[Mapping[str, Any]], rules: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Like survive(), also returning field -> id of the record whose value won."""
     if not records:
         raise ValueError("survive() needs at least one record")
@@ -108,17 +111,22 @@ def survive_with_provenance(records: Sequence[Mapping[str, Any]], rules: Mapping
     merged: dict[str, Any] = {"id": ordered[0].get("id")}
     provenance: dict[str, Any] = {}
     for field in SCALAR_FIELDS:
-        candidates = [(i, r[field]) for i, r in enumerate(records)
-                      if r.get(field) is not None and str(r.get(field)).strip()]
+        candidates = [
+            (i, r[field]) for i, r in enumerate(records) if r.get(field) is not None and str(r.get(field)).strip()
+        ]
         if not candidates:
             continue
         i, value = max(candidates, key=lambda c: _rank(field, c[1], records[c[0]], c[0], rules, today))
         merged[field] = value
         provenance[field] = records[i].get("id")
-    merged["emails"] = _union([e for r in ordered for e in r.get("emails") or []], email_key,
-                              lambda e: normalise_email(e) or str(e).strip())
-    merged["phones"] = _union([p for r in ordered for p in r.get("phones") or []],
-                              lambda p: phone_key(p, region), lambda p: normalise_phone(p, region) or str(p).strip())
+    merged["emails"] = _union(
+        [e for r in ordered for e in r.get("emails") or []], email_key, lambda e: normalise_email(e) or str(e).strip()
+    )
+    merged["phones"] = _union(
+        [p for r in ordered for p in r.get("phones") or []],
+        lambda p: phone_key(p, region),
+        lambda p: valid_phone(p, region) or str(p).strip(),
+    )
     channels: dict[str, str] = {}
     for record in ordered:
         for channel, value in (record.get("channels") or {}).items():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from hygiene.identifiers import email_key, phone_key
+from hygiene.identifiers import email_key
 from hygiene.names import is_patronymic, parse_name, patronymic_gender, surname_form
 from hygiene.normalise import (
     email_domain_typo,
@@ -23,15 +23,13 @@ from hygiene.normalise import (
     normalise_email,
     normalise_gender,
     normalise_name,
-    normalise_phone,
     normalise_postcode,
     parse_date,
-    phone_problem,
-    phone_type,
 )
+from hygiene.phones import phone_key, phone_problem, phone_type, valid_phone
+from hygiene.profile import NAME_FIELDS
 
 SEVERITIES = ("error", "warning", "info")
-NAME_FIELDS = ("first_name", "last_name", "middle_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +68,15 @@ def _name_issues(record: Mapping[str, Any]) -> list[Issue]:
     parsed = parse_name(_text(record, "first_name"), _text(record, "last_name"), _text(record, "middle_name"))
     original = tuple(normalise_name(_text(record, f)) or None for f in NAME_FIELDS)
     if tuple(normalise_name(p) or None for p in (parsed.first, parsed.last, parsed.middle)) != original:
-        issues.append(Issue("first_name", "name.unsplit", "warning", None,
-                            "a full name or patronymic sits in one field; split it into last, first, middle"))
+        issues.append(
+            Issue(
+                "first_name",
+                "name.unsplit",
+                "warning",
+                None,
+                "a full name or patronymic sits in one field; split it into last, first, middle",
+            )
+        )
     return issues
 
 
@@ -99,17 +104,20 @@ def _phone_issues(record: Mapping[str, Any], region: str) -> list[Issue]:
     issues, seen = [], set()
     for i, raw in enumerate(record.get("phones") or []):
         field = f"phones[{i}]"
-        code = phone_problem(raw, region)
+        code = phone_problem(raw, region) if str(raw or "").strip() else "phone.empty"
         if code:
             issues.append(Issue(field, code, "error", None, "not a valid phone number"))
             continue
-        fixed = normalise_phone(raw, region)
+        fixed = valid_phone(raw, region)
         if fixed != raw:
             issues.append(Issue(field, "phone.format", "info", fixed, "phone is not in E.164 form"))
         kind = phone_type(raw, region)
         if kind not in ("mobile", "fixed_line_or_mobile"):
-            issues.append(Issue(field, "phone.not_mobile", "info", None,
-                                "not a mobile number: SMS and messengers will not reach it"))
+            issues.append(
+                Issue(
+                    field, "phone.not_mobile", "info", None, "not a mobile number: SMS and messengers will not reach it"
+                )
+            )
         key = phone_key(fixed, region)
         if key in seen:
             issues.append(Issue(field, "phone.duplicate", "info", None, "the same phone is listed twice"))
@@ -126,14 +134,22 @@ def _birth_date_issues(record: Mapping[str, Any], today: date | None) -> list[Is
         return [Issue("birth_date", "birth_date.format", "error", None, "use YYYY-MM-DD")]
     fixed = normalise_birth_date(raw, today)
     if fixed is None:
-        return [Issue("birth_date", "birth_date.implausible", "error", None,
-                      "birth date is before 1900 or in the future")]
+        return [
+            Issue("birth_date", "birth_date.implausible", "error", None, "birth date is before 1900 or in the future")
+        ]
     if fixed == raw.strip():
         return []
     # "7/3/1985" could be read month-first; only unambiguous rewrites are safe fixes.
     ambiguous = "/" in raw and parsed.day <= 12 and parsed.month <= 12 and parsed.day != parsed.month
-    return [Issue("birth_date", "birth_date.format", "warning" if ambiguous else "info",
-                  None if ambiguous else fixed, "birth date is not in YYYY-MM-DD form")]
+    return [
+        Issue(
+            "birth_date",
+            "birth_date.format",
+            "warning" if ambiguous else "info",
+            None if ambiguous else fixed,
+            "birth date is not in YYYY-MM-DD form",
+        )
+    ]
 
 
 def _gender_issues(record: Mapping[str, Any], parsed_middle: str | None, last: str | None) -> list[Issue]:
@@ -146,8 +162,15 @@ def _gender_issues(record: Mapping[str, Any], parsed_middle: str | None, last: s
         issues.append(Issue("gender", "gender.format", "info", gender, "gender is not in canonical form"))
     implied = patronymic_gender(parsed_middle) or surname_form(last)[1]
     if gender in ("male", "female") and implied and implied != gender:
-        issues.append(Issue("gender", "gender.name_mismatch", "warning", None,
-                            "gender disagrees with the patronymic or surname form"))
+        issues.append(
+            Issue(
+                "gender",
+                "gender.name_mismatch",
+                "warning",
+                None,
+                "gender disagrees with the patronymic or surname form",
+            )
+        )
     return issues
 
 
@@ -163,8 +186,9 @@ def _place_issues(record: Mapping[str, Any]) -> list[Issue]:
     if raw_post is not None:
         fixed = normalise_postcode(raw_post, country)
         if fixed is None:
-            issues.append(Issue("postcode", "postcode.format", "warning", None,
-                                "postcode does not match the country's format"))
+            issues.append(
+                Issue("postcode", "postcode.format", "warning", None, "postcode does not match the country's format")
+            )
         elif fixed != raw_post:
             issues.append(Issue("postcode", "postcode.format", "info", fixed, "postcode is not in canonical form"))
     raw_city = _text(record, "city")
@@ -188,8 +212,9 @@ def validate_record(record: Mapping[str, Any], default_region: str = "RU", today
         *_place_issues(record),
     ]
     if parsed.first and is_patronymic(parsed.first):
-        issues.append(Issue("first_name", "name.patronymic_as_first", "warning", None,
-                            "the first name looks like a patronymic"))
+        issues.append(
+            Issue("first_name", "name.patronymic_as_first", "warning", None, "the first name looks like a patronymic")
+        )
     if not (record.get("emails") or record.get("phones") or any((record.get("channels") or {}).values())):
         issues.append(Issue("record", "record.no_contact", "info", None, "no email, phone or messenger"))
     return issues

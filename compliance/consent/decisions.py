@@ -26,7 +26,8 @@ from compliance.ids import has_prefix
 from compliance.policy.purposes import Purpose
 from compliance.store.bulk import reader
 from compliance.store.models import Subject
-from compliance.subjects.profiles import profile_of, suppressed_scope
+from compliance.subjects.lookup import suppressed_scope
+from compliance.subjects.shape import profile_of
 
 CHUNK = 900  # ids per query: under SQLite's default limit of host parameters
 _SUBJECT_COLUMNS = (

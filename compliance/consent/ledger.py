@@ -23,7 +23,7 @@ from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.policy.purposes import Purpose, purposes_of
 from compliance.store.models import Subject
-from compliance.subjects.profiles import find_subjects
+from compliance.subjects.lookup import find_subjects
 
 # A merge of merges of merges is possible (B into A, later A into C); no real chain is longer than this.
 MAX_MERGE_HOPS = 16

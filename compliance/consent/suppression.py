@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.store.models import Subject, Suppression
-from compliance.subjects.profiles import identifiers, profile_of
+from compliance.subjects.shape import identifiers, profile_of
 
 
 def suppress_identifiers(svc, person: Subject, *, scope: str, reason: str) -> int:

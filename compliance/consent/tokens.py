@@ -11,7 +11,7 @@ from compliance.errors import Conflict, Invalid, NotFound
 from compliance.mailer import Message
 from compliance.policy.purposes import Purpose
 from compliance.store.models import Subject
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
 
 TOKEN_HOURS = 72
 

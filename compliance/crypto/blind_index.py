@@ -6,7 +6,8 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from hygiene.identifiers import channel_key, email_key, external_key, phone_key
+from hygiene.identifiers import channel_key, email_key, external_key
+from hygiene.phones import phone_key
 
 # Kinds of identifier that get a blind index. Channel ids are "channel:<name>".
 EMAIL, PHONE, EXTERNAL = "email", "phone", "external"

@@ -37,8 +37,9 @@ from compliance.policy.record import (
     recipients_section,
     retention_section,
 )
-from compliance.store.models import PII_FIELDS, Interaction, Purchase, Subject
-from compliance.subjects.profiles import profile_of
+from compliance.store.models import Interaction, Purchase, Subject
+from compliance.subjects.shape import profile_of
+from hygiene.profile import PII_FIELDS
 
 GOV_ID = re.compile(r"ssn|passport|паспорт|driver|licen|snils|снилс|\binn\b|инн|tax_?id|national_?id", re.IGNORECASE)
 BUNDLE_TYPES = ("access", "portability")

@@ -23,7 +23,7 @@ from compliance.dsar.records import complete
 from compliance.dsar.states import ERASURE_STEPS, StepHook
 from compliance.policy.recipients import to_notify
 from compliance.store.models import BlindIndex, DataKey, Interaction, Subject
-from compliance.subjects.profiles import identifiers, profile_of
+from compliance.subjects.shape import identifiers, profile_of
 
 
 def steps_done(request_id: str, subject_id: str) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from compliance.errors import Invalid
 from compliance.ids import has_prefix, new_id
 from compliance.mailer import Message
 from compliance.store.models import Subject
-from compliance.subjects.profiles import find_subjects
+from compliance.subjects.lookup import find_subjects
 
 CORRECTABLE = (
     "first_name",

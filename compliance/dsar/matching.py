@@ -13,7 +13,7 @@ from compliance.dsar.states import OPEN
 from compliance.errors import IllegalTransition, NotFound
 from compliance.stewardship.models import MergeCandidate
 from compliance.store.models import BlindIndex, Subject
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
 from hygiene.score import score
 
 

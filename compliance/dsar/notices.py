@@ -13,7 +13,7 @@ from compliance.dsar.records import included_subjects, live_subject, record_even
 from compliance.errors import Invalid, NotFound
 from compliance.mailer import Message
 from compliance.policy.recipients import to_notify
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
 
 
 def requester_contact(row: DsarRequest) -> str | None:

@@ -8,7 +8,8 @@ from compliance.dsar.models import DsarRequest
 from compliance.dsar.notices import notify_requester, queue_notices
 from compliance.dsar.records import complete, live_subject
 from compliance.dsar.states import StepHook
-from compliance.subjects.profiles import correct, profile_of
+from compliance.subjects.profiles import correct
+from compliance.subjects.shape import profile_of
 
 
 def fulfil(svc, actor: Actor, row: DsarRequest, people: list[str], *, on_step: StepHook | None = None) -> None:

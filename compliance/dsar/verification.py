@@ -18,8 +18,9 @@ from compliance.dsar.records import included_subjects, live_subject, load_reques
 from compliance.dsar.states import ACTION_SCOPES, APPROVE, transition
 from compliance.errors import Conflict, Invalid
 from compliance.mailer import Message
-from compliance.subjects.profiles import profile_of
-from hygiene.identifiers import email_key, phone_key
+from compliance.subjects.shape import profile_of
+from hygiene.identifiers import email_key
+from hygiene.phones import phone_key
 
 VERIFY_FIELDS = ("first_name", "last_name", "middle_name", "birth_date", "postcode", "street", "city", "email", "phone")
 

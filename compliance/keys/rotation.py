@@ -17,7 +17,7 @@ from compliance.crypto import envelope
 from compliance.crypto.keys import KeyUnavailable
 from compliance.errors import Conflict, SetupError
 from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
-from compliance.subjects.profiles import index_rows, profile_of
+from compliance.subjects.shape import index_rows, profile_of
 
 
 def status(svc, actor: Actor) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from compliance.stewardship.merges import apply_merge
 from compliance.stewardship.models import HygieneRun, MergeCandidate
 from compliance.stewardship.validation import live_batches
 from compliance.store.models import Subject
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
 
 
 def load_records(svc, batch_size: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:

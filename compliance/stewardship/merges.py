@@ -26,7 +26,9 @@ from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
 from compliance.stewardship.survivorship import drop_identifiers, survive_profiles
 from compliance.stewardship.undo import restore, seal_snapshot
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject
-from compliance.subjects.profiles import identifiers, load, write_subject
+from compliance.subjects.lookup import load
+from compliance.subjects.shape import identifiers
+from compliance.subjects.writer import write_subject
 
 
 def _live(subject_id: str) -> Subject:

@@ -10,7 +10,7 @@ from compliance.clock import iso
 from compliance.stewardship.models import MergeCandidate
 from compliance.store.models import Subject
 from compliance.subjects.masking import mask_profile
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
 
 SIDE_BY_SIDE = (
     "first_name",

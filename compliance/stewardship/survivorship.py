@@ -6,8 +6,10 @@ from typing import Any
 
 from compliance.policy.hygiene import policy_of
 from compliance.store.models import Subject
-from compliance.subjects.profiles import LIST_FIELDS, profile_of
-from hygiene.identifiers import email_key, phone_key
+from compliance.subjects.shape import profile_of
+from hygiene.identifiers import email_key
+from hygiene.phones import phone_key
+from hygiene.profile import LIST_FIELDS
 from hygiene.survivorship import survive
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from compliance.stewardship.models import MergeSnapshot
 from compliance.store.models import BlindIndex, Subject
-from compliance.subjects.profiles import index_rows, profile_of
+from compliance.subjects.shape import index_rows, profile_of
 
 SUBJECT_COLUMNS = (
     "kind",

@@ -17,8 +17,10 @@ from compliance.audit.actions import AuditAction
 from compliance.ids import new_id
 from compliance.policy.hygiene import policy_of
 from compliance.stewardship.models import HygieneRun, ValidationIssue
-from compliance.store.models import PII_FIELDS, Subject
-from compliance.subjects.profiles import profile_of, write_subject
+from compliance.store.models import Subject
+from compliance.subjects.shape import profile_of
+from compliance.subjects.writer import write_subject
+from hygiene.profile import PII_FIELDS
 
 COMPLETENESS_FIELDS = (*PII_FIELDS, "channels")
 

@@ -1,4 +1,7 @@
-"""Tables of the customer store. PII lives only in EncryptedField columns; everything else is non-identifying."""
+"""Tables of the customer store. PII lives only in EncryptedField columns; everything else is non-identifying.
+
+The keys of Subject.pii and Subject.extra are the profile fields of hygiene.profile (PII_FIELDS, EXTRA_FIELDS).
+"""
 
 from __future__ import annotations
 
@@ -18,27 +21,6 @@ from peewee import (
 
 from compliance.store.db import database
 from compliance.store.fields import EncryptedField, EncryptedModel
-
-# Fields of the encrypted profile (Subject.pii). Lists hold every known value, first is primary.
-PII_FIELDS = (
-    "first_name",
-    "last_name",
-    "middle_name",
-    "emails",
-    "phones",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-    "external_ids",
-)
-# Fields of Subject.extra: free text and structures that are PII too but rarely read.
-EXTRA_FIELDS = ("notes", "custom", "channels")
 
 
 class BaseModel(Model):

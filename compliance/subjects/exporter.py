@@ -14,30 +14,10 @@ from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.errors import Invalid
 from compliance.store.models import Subject
-from compliance.subjects.profiles import profile_of
+from compliance.subjects.shape import profile_of
+from hygiene.profile import flat_columns
 
-COLUMNS = (
-    "id",
-    "external_id",
-    "kind",
-    "lifecycle",
-    "first_name",
-    "last_name",
-    "middle_name",
-    "email",
-    "phone",
-    "emails",
-    "phones",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-)
+COLUMNS = ("id", "external_id", "kind", "lifecycle", *flat_columns(("email", "phone", "emails", "phones"), notes=False))
 
 
 def live_subjects(batch: int = 500, where=None) -> Iterator[list[Subject]]:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compliance.demo.generator import generate, write_rows_csv
+from compliance.demo.files import write_rows_csv
+from compliance.demo.generator import generate
 from compliance.ids import new_id
 from compliance.services import build_services
 from compliance.settings import Settings

@@ -13,7 +13,8 @@ from compliance.stewardship import merges, review, validation
 from compliance.stewardship import quality as quality_report
 from compliance.stewardship.models import HygieneRun, MergeCandidate, ValidationIssue
 from compliance.store.models import Subject
-from compliance.subjects.profiles import profile_of, upsert
+from compliance.subjects.profiles import upsert
+from compliance.subjects.shape import profile_of
 from tests.conftest import actor_with_role
 
 

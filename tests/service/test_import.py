@@ -12,7 +12,8 @@ import pytest
 
 from compliance.store.models import BlindIndex, Subject
 from compliance.subjects.importer import import_file
-from compliance.subjects.profiles import lookup, profile_of, read
+from compliance.subjects.profiles import lookup, read
+from compliance.subjects.shape import profile_of
 from tests.conftest import write_csv
 
 HEADER = ["external_id", "first_name", "last_name", "email", "phone", "birth_date", "city", "kind"]

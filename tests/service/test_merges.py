@@ -15,7 +15,9 @@ from compliance.stewardship import merges
 from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
 from compliance.stewardship.undo import SUBJECT_COLUMNS
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
-from compliance.subjects.profiles import find_subjects, profile_of, upsert
+from compliance.subjects.lookup import find_subjects
+from compliance.subjects.profiles import upsert
+from compliance.subjects.shape import profile_of
 from tests.conftest import actor_with_role
 
 

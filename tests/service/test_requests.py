@@ -32,7 +32,8 @@ from compliance.dsar import process as processing
 from compliance.dsar.models import DsarRequest, RequestNotice
 from compliance.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from compliance.store.models import BlindIndex, Subject
-from compliance.subjects.profiles import profile_of, upsert
+from compliance.subjects.profiles import upsert
+from compliance.subjects.shape import profile_of
 from tests.conftest import actor_with_role
 from tests.support.api_helpers import auth
 

@@ -11,31 +11,48 @@ from hygiene.blocking import block_keys, candidate_pairs
 from hygiene.cluster import cluster
 from hygiene.data.given_names import MALE
 from hygiene.dedupe import DEFAULT_POLICY, dedupe, resolve_policy
-from hygiene.score import features
+from hygiene.features import features
 from hygiene.survivorship import survive, survive_with_provenance
 from hygiene.validate import Issue, safe_fixes, validate_record
 
-ALEX = {"id": "sub_1", "first_name": "Александр", "last_name": "Петров", "birth_date": "1985-03-07",
-        "phones": ["+7 (912) 345-67-89"], "emails": ["ivan.petrov@gmail.com"], "city": "Москва"}
+ALEX = {
+    "id": "sub_1",
+    "first_name": "Александр",
+    "last_name": "Петров",
+    "birth_date": "1985-03-07",
+    "phones": ["+7 (912) 345-67-89"],
+    "emails": ["ivan.petrov@gmail.com"],
+    "city": "Москва",
+}
 
 
 def test_hygiene_imports_no_framework_or_upper_layer():
-    code = ("import sys, hygiene.dedupe, hygiene.validate, hygiene.survivorship; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in "
-            "('flask', 'click', 'peewee', 'compliance', 'api', 'cli')]; print(bad); assert not bad")
+    code = (
+        "import sys, hygiene.dedupe, hygiene.validate, hygiene.survivorship; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'click', 'peewee', 'compliance', 'api', 'cli')]; print(bad); assert not bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 # ---------------------------------------------------------------- blocking
 
-small_records = st.lists(st.fixed_dictionaries({}, optional={
-    "first_name": st.sampled_from(["Иван", "Ivan", "Саша", "Александр", "Мария"]),
-    "last_name": st.sampled_from(["Петров", "Petrov", "Петрова", "Сидоров"]),
-    "phones": st.lists(st.sampled_from(["89123456789", "+79123456789", "+74951234567"]), max_size=2),
-    "emails": st.lists(st.sampled_from(["a@b.ru", "ivan.petrov@gmail.com", "ivanpetrov@gmail.com"]), max_size=2),
-    "birth_date": st.sampled_from(["1985-03-07", "1985-07-03", "1990-01-02"]),
-    "city": st.sampled_from(["Москва", "СПб"]),
-}), max_size=40)
+small_records = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "first_name": st.sampled_from(["Иван", "Ivan", "Саша", "Александр", "Мария"]),
+            "last_name": st.sampled_from(["Петров", "Petrov", "Петрова", "Сидоров"]),
+            "phones": st.lists(st.sampled_from(["89123456789", "+79123456789", "+74951234567"]), max_size=2),
+            "emails": st.lists(
+                st.sampled_from(["a@b.ru", "ivan.petrov@gmail.com", "ivanpetrov@gmail.com"]), max_size=2
+            ),
+            "birth_date": st.sampled_from(["1985-03-07", "1985-07-03", "1990-01-02"]),
+            "city": st.sampled_from(["Москва", "СПб"]),
+        },
+    ),
+    max_size=40,
+)
 
 
 @settings(max_examples=100)
@@ -62,8 +79,7 @@ def test_blocking_finds_variants():
 def test_oversized_blocks_are_split_by_name():
     # 300 colleagues behind one switchboard: only same-name people stay together.
     names = list(MALE)[:30]
-    records = [{"first_name": names[i % 30], "last_name": "Смирнов", "phones": ["+74957770000"]}
-               for i in range(300)]
+    records = [{"first_name": names[i % 30], "last_name": "Смирнов", "phones": ["+74957770000"]} for i in range(300)]
     pairs = list(candidate_pairs(records, max_block_size=50))
     assert 0 < len(pairs) <= 30 * 45
     assert all(i % 30 == j % 30 for i, j in pairs)
@@ -72,8 +88,9 @@ def test_oversized_blocks_are_split_by_name():
 def test_block_keys_are_order_insensitive_for_names():
     straight = features({"first_name": "Александр", "last_name": "Петров"})
     swapped = features({"first_name": "Петров", "last_name": "Александр"})
-    assert {k for k in block_keys(straight) if k.startswith("n|")} == \
-        {k for k in block_keys(swapped) if k.startswith("n|")}
+    assert {k for k in block_keys(straight) if k.startswith("n|")} == {
+        k for k in block_keys(swapped) if k.startswith("n|")
+    }
 
 
 # ---------------------------------------------------------------- clustering
@@ -100,13 +117,31 @@ def test_cluster_joins_consistent_triangle():
 
 
 def test_survive_prefers_valid_recent_complete_and_unions_lists():
-    old = {"id": "sub_a", "first_name": "Александр", "last_name": "Петров", "birth_date": "07.03.1985",
-           "emails": ["Ivan.Petrov@gmail.com"], "phones": ["89123456789"], "channels": {"telegram": "@sasha"},
-           "updated_at": "2023-01-01T00:00:00Z", "source": "crm", "city": "Москва"}
-    new = {"id": "sub_b", "first_name": "Саша", "last_name": "Петров", "birth_date": "1985-13-07",
-           "emails": ["ivan.petrov@gmail.com", "sasha@work.ru"], "phones": ["+7 (912) 345-67-89", "+74951234567"],
-           "channels": {"viber": "+79123456789"}, "updated_at": "2024-05-01T00:00:00Z", "source": "shop",
-           "city": "Санкт-Петербург", "restricted": True}
+    old = {
+        "id": "sub_a",
+        "first_name": "Александр",
+        "last_name": "Петров",
+        "birth_date": "07.03.1985",
+        "emails": ["Ivan.Petrov@gmail.com"],
+        "phones": ["89123456789"],
+        "channels": {"telegram": "@sasha"},
+        "updated_at": "2023-01-01T00:00:00Z",
+        "source": "crm",
+        "city": "Москва",
+    }
+    new = {
+        "id": "sub_b",
+        "first_name": "Саша",
+        "last_name": "Петров",
+        "birth_date": "1985-13-07",
+        "emails": ["ivan.petrov@gmail.com", "sasha@work.ru"],
+        "phones": ["+7 (912) 345-67-89", "+74951234567"],
+        "channels": {"viber": "+79123456789"},
+        "updated_at": "2024-05-01T00:00:00Z",
+        "source": "shop",
+        "city": "Санкт-Петербург",
+        "restricted": True,
+    }
     merged, provenance = survive_with_provenance([old, new], {"source_priority": ["crm", "shop"]})
     assert merged["first_name"] == "Александр"  # full name beats a newer diminutive
     assert merged["birth_date"] == "07.03.1985"  # the only valid one
@@ -132,9 +167,16 @@ def test_survive_source_priority_first():
 
 
 def test_validate_record_codes_and_fixes():
-    record = {"first_name": "  иВАН ", "last_name": "ПЕТРОВ", "emails": ["bad@", "Ivan@Mail.RU", "x@gmial.com"],
-              "phones": ["8 (912) 345-67-89", "12", "+7 495 123-45-67"], "birth_date": "31.12.2030",
-              "gender": "муж", "postcode": "1234", "country": "Россия"}
+    record = {
+        "first_name": "  иВАН ",
+        "last_name": "ПЕТРОВ",
+        "emails": ["bad@", "Ivan@Mail.RU", "x@gmial.com"],
+        "phones": ["8 (912) 345-67-89", "12", "+7 495 123-45-67"],
+        "birth_date": "31.12.2030",
+        "gender": "муж",
+        "postcode": "1234",
+        "country": "Россия",
+    }
     issues = validate_record(record, today=date(2025, 1, 1))
     codes = {(i.field, i.code) for i in issues}
     assert ("first_name", "name.whitespace") in codes
@@ -177,10 +219,21 @@ def test_ambiguous_slash_date_is_not_a_safe_fix():
 def test_dedupe_end_to_end():
     records = [
         ALEX,
-        {"id": "sub_2", "first_name": "Саша", "last_name": "Petrov", "phones": ["89123456789"],
-         "emails": ["ivanpetrov@gmail.com"], "birth_date": "07.03.1985"},
-        {"id": "sub_3", "first_name": "Александр", "last_name": "Петров", "birth_date": "1950-10-10",
-         "phones": ["+7 (912) 345-67-89"]},  # a namesake sharing a phone: never merged
+        {
+            "id": "sub_2",
+            "first_name": "Саша",
+            "last_name": "Petrov",
+            "phones": ["89123456789"],
+            "emails": ["ivanpetrov@gmail.com"],
+            "birth_date": "07.03.1985",
+        },
+        {
+            "id": "sub_3",
+            "first_name": "Александр",
+            "last_name": "Петров",
+            "birth_date": "1950-10-10",
+            "phones": ["+7 (912) 345-67-89"],
+        },  # a namesake sharing a phone: never merged
         {"id": "sub_4", "first_name": "Мария", "last_name": "Сидорова", "emails": ["m@s.ru"]},
     ]
     result = dedupe(records)
@@ -211,11 +264,29 @@ def test_policy_defaults_and_validation():
 
 
 odd_value = st.one_of(st.none(), st.text(max_size=12), st.integers(), st.just(""), st.just("   "))
-odd_record = st.fixed_dictionaries({}, optional={
-    k: odd_value for k in ("first_name", "last_name", "middle_name", "birth_date", "gender", "street", "city",
-                           "postcode", "country", "company")
-} | {"emails": st.lists(odd_value, max_size=2), "phones": st.lists(odd_value, max_size=2),
-     "channels": st.dictionaries(st.sampled_from(["telegram", "viber"]), odd_value, max_size=2)})
+odd_record = st.fixed_dictionaries(
+    {},
+    optional={
+        k: odd_value
+        for k in (
+            "first_name",
+            "last_name",
+            "middle_name",
+            "birth_date",
+            "gender",
+            "street",
+            "city",
+            "postcode",
+            "country",
+            "company",
+        )
+    }
+    | {
+        "emails": st.lists(odd_value, max_size=2),
+        "phones": st.lists(odd_value, max_size=2),
+        "channels": st.dictionaries(st.sampled_from(["telegram", "viber"]), odd_value, max_size=2),
+    },
+)
 
 
 @settings(max_examples=200)

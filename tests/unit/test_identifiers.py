@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hygiene import identifiers
+from hygiene import phones as parser
 
 REGIONS = ["RU", "UA", "BY", "KZ", "US", "GB", "DE", "IT", "BR", "ZZ"]
 
@@ -41,8 +41,8 @@ def reference_valid(value: str, region: str) -> str | None:
 
 
 def forget() -> None:
-    identifiers._KEYS.clear()
-    identifiers._VALID.clear()
+    parser._KEYS.clear()
+    parser._VALID.clear()
 
 
 def sample_phones() -> list[str]:
@@ -63,27 +63,27 @@ def test_phone_key_and_validity_match_phonenumbers_in_either_order(region):
     phones = sample_phones()
     for value in phones:
         forget()
-        e164 = identifiers.phone_key(value, region)
+        e164 = parser.phone_key(value, region)
         assert e164 == reference_key(value, region), value
-        assert identifiers.valid_phone(value, region) == reference_valid(value, region), value
+        assert parser.valid_phone(value, region) == reference_valid(value, region), value
         if e164:  # asked again in E.164 form, after the caches learnt from the typed form
             for other in ("RU", "US", "ZZ"):
-                assert identifiers.phone_key(e164, other) == reference_key(e164, other), (value, e164)
-                assert identifiers.valid_phone(e164, other) == reference_valid(e164, other), (value, e164)
+                assert parser.phone_key(e164, other) == reference_key(e164, other), (value, e164)
+                assert parser.valid_phone(e164, other) == reference_valid(e164, other), (value, e164)
     forget()
     for value in phones:  # warm caches, E.164 forms asked first this time
         e164 = reference_key(value, region)
         if e164:
-            assert identifiers.valid_phone(e164, region) == reference_valid(e164, region)
-        assert identifiers.valid_phone(value, region) == reference_valid(value, region)
-        assert identifiers.phone_key(value, region) == reference_key(value, region)
+            assert parser.valid_phone(e164, region) == reference_valid(e164, region)
+        assert parser.valid_phone(value, region) == reference_valid(value, region)
+        assert parser.phone_key(value, region) == reference_key(value, region)
 
 
 @settings(max_examples=300)
 @given(st.text(alphabet="0123456789+()- ", max_size=20), st.sampled_from(REGIONS))
 def test_phone_caches_are_pure(raw, region):
-    assert identifiers.phone_key(raw, region) == reference_key(raw, region)
-    assert identifiers.valid_phone(raw, region) == reference_valid(raw, region)
+    assert parser.phone_key(raw, region) == reference_key(raw, region)
+    assert parser.valid_phone(raw, region) == reference_valid(raw, region)
     e164 = reference_key(raw, region)
     if e164:
-        assert identifiers.valid_phone(e164, region) == reference_valid(e164, region)
+        assert parser.valid_phone(e164, region) == reference_valid(e164, region)

@@ -1,0 +1,50 @@
+"""Finding subjects: by public id, and by identifier through blind indexes and suppression tombstones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from compliance.errors import NotFound
+from compliance.ids import has_prefix
+from compliance.store.models import BlindIndex, Subject, Suppression
+
+
+def find_subjects(svc, kind: str, value: str | None) -> set[str]:
+    """Subject ids whose blind index matches an identifier (under every live index-key version)."""
+    digests = svc.indexer.all_digests(kind, value)
+    if not digests:
+        return set()
+    query = BlindIndex.select(BlindIndex.subject_id).where(
+        (BlindIndex.kind == kind) & (BlindIndex.digest.in_([d for _, d in digests]))
+    )
+    return {row.subject_id for row in query}
+
+
+def suppressed_scope(svc, pairs: Iterable[tuple[str, str]]) -> str | None:
+    """'all' if any identifier is tombstoned by an erasure, 'marketing' if only by an objection, else None."""
+    digests: list[bytes] = []
+    kinds: set[str] = set()
+    for kind, value in pairs:
+        kinds.add(kind)
+        digests += [d for _, d in svc.indexer.all_digests(kind, value)]
+    if not digests:
+        return None
+    scopes = {
+        row.scope
+        for row in Suppression.select(Suppression.scope).where(
+            Suppression.kind.in_(list(kinds)) & Suppression.digest.in_(digests)
+        )
+    }
+    if "all" in scopes:
+        return "all"
+    return "marketing" if scopes else None
+
+
+def load(subject_id: str, *, include_erased: bool = False) -> Subject:
+    """A subject by public id; NotFound when unknown (or erased, unless asked for)."""
+    if not has_prefix(subject_id, "sub"):
+        raise NotFound("no such subject")
+    subject = Subject.get_or_none(Subject.id == subject_id)
+    if subject is None or (subject.erased_at is not None and not include_erased):
+        raise NotFound("no such subject")
+    return subject

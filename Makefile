@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean browser
+.PHONY: run test wheel-check bench lint clean browser
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=python3" >&2; exit 1; }
@@ -21,6 +21,11 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# The wheel as a user installs it: built, installed non-editable into a fresh virtualenv outside the checkout, and
+# run from an empty folder (init, a demo base, the shipped policies checked). See .ci/wheel-check.
+wheel-check: $(BIN)/python
+	bash .ci/wheel-check $(BIN)/python
 
 # Browser tests drive Debian's chromium through playwright (executable_path): install it when we can.
 # Without it (no root, no network) the browser tests skip and say why.

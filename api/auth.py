@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from api.routing import Operation
-from compliance.access.principals import authenticator
-from compliance.audit.chain import AuditAction
+from compliance.access.authentication import authenticator
+from compliance.audit.actions import AuditAction
 from compliance.errors import Forbidden, Unauthenticated
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from api.app import REQUEST_ID_KEY
 from api.auth import bearer_token
 from api.routing import plain_query_spec, plain_query_valid
 from api.v1.consent import CheckQuery, check_one, decision_body
-from compliance.access.principals import authenticator
+from api.wsgi import REQUEST_ID_KEY
+from compliance.access.authentication import authenticator
 from compliance.consent import ledger as consent
 
 PATH = "/v1/consent/check"

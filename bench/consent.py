@@ -40,7 +40,7 @@ MIX = {
 
 def seed_consent(svc, subject_ids: list[str], seed: int = 3, batch: int = 5000) -> int:
     """One event + state row per subject and seeded purpose, in bulk; returns the number of events."""
-    from compliance.audit.chain import AuditAction
+    from compliance.audit.actions import AuditAction
     from compliance.consent.ledger import ConsentEvent, ConsentState, add_months, step
     from compliance.ids import new_id
     from compliance.policy.purposes import purposes_of
@@ -204,7 +204,7 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"setup: {events:,} consent events + states in bulk in {took:.1f}s ({events / took:,.0f} rows/s)")
 
-        from compliance.access.principals import authenticator
+        from compliance.access.authentication import authenticator
 
         actor = authenticator(svc).authenticate(inst.api_key)
         local = in_process(svc, actor, inst.subject_ids, args.singles, args.bulk)

@@ -4,7 +4,7 @@ Usage: python bench/requests.py [--subjects 100000] [--erasures 200] [--bundles 
 
 Setup (timed separately): subjects through the real Importer (bench.api.synthetic_rows), each measured
 subject given two purchases, one interaction and two consent events. Then for each measured subject:
-- erasure: submit + verify + approve (not timed), then `compliance.dsar.workflow.process` timed end to end
+- erasure: submit + verify + approve (not timed), then `compliance.dsar.process.process` timed end to end
   (legal holds, tombstones, exports scrub, consent/interaction deletion, notices, crypto-shred, signed
   certificate, completion): p50/p95/max in ms. Goal: p95 < 50 ms.
 - access: submit + verify (not timed), then `process` (builds and writes the zip) timed, and
@@ -53,11 +53,13 @@ def _enrich(svc, actor, subject_ids: list[str]) -> None:
         consent.record(svc, actor, subject=sid, purpose="profiling", action="grant", source="bench")
 
 
-def _ready(svc, actor, rq, type_: str, sid: str) -> str:
-    req = rq.submit(svc, actor, type=type_, regime="gdpr", subject=sid)
-    rq.verify(svc, actor, req["id"], method="manual", note="bench", match={"first_name": _first(sid)})
+def _ready(svc, actor, type_: str, sid: str) -> str:
+    from compliance.dsar import decisions, intake, verification
+
+    req = intake.submit(svc, actor, type=type_, regime="gdpr", subject=sid)
+    verification.verify(svc, actor, req["id"], method="manual", note="bench", match={"first_name": _first(sid)})
     if type_ == "erasure":
-        rq.approve(svc, actor, req["id"])
+        decisions.approve(svc, actor, req["id"])
     return req["id"]
 
 
@@ -77,7 +79,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from compliance.dsar import workflow as rq
+    from compliance.dsar import access
+    from compliance.dsar import process as processing
     from compliance.instance import initialise
     from compliance.services import build_services
     from compliance.settings import Settings
@@ -112,19 +115,19 @@ def main() -> None:
 
         erasure_ms = []
         for sid in erase_ids:
-            req_id = _ready(svc, actor, rq, "erasure", sid)
+            req_id = _ready(svc, actor, "erasure", sid)
             start = time.perf_counter()
-            out = rq.process(svc, actor, req_id)
+            out = processing.process(svc, actor, req_id)
             erasure_ms.append((time.perf_counter() - start) * 1000)
             assert out["status"] == "completed"
         process_ms, export_ms, sizes = [], [], []
         for sid in bundle_ids:
-            req_id = _ready(svc, actor, rq, "access", sid)
+            req_id = _ready(svc, actor, "access", sid)
             start = time.perf_counter()
-            rq.process(svc, actor, req_id)
+            processing.process(svc, actor, req_id)
             process_ms.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
-            data = rq.export_bundle(svc, actor, req_id)
+            data = access.export_bundle(svc, actor, req_id)
             export_ms.append((time.perf_counter() - start) * 1000)
             sizes.append(len(data))
         svc.close()

@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass, field
 
 from compliance import migrations
+from compliance.access.principals import bootstrap_admin
 from compliance.crypto.keys import FileKeyProvider, KeyUnavailable, open_key_provider
-from compliance.errors import SetupError
-from compliance.policy.loader import PolicyError, copy_shipped, load_policies
+from compliance.errors import Invalid, SetupError
+from compliance.policy.loader import PolicyError, copy_shipped
+from compliance.services import build_services, read_policies
 from compliance.settings import Settings
 from compliance.store.db import database, open_database
 
@@ -36,11 +38,39 @@ def initialise(settings: Settings) -> InitResult:
         raise SetupError(str(exc)) from None
     copied = copy_shipped(settings.policies_dir)  # only files the instance does not have yet
     try:
-        load_policies(settings.policies_dir)
+        read_policies(settings.policies_dir)
     except PolicyError as exc:
         raise SetupError(f"policy error: {exc}") from None
     applied = migrate(settings)
     return InitResult(str(settings.home), created, copied, applied)
+
+
+def set_up(settings: Settings) -> dict[str, object]:
+    """`consentry init`: initialise the instance and, on a new one, create the first admin (its key shown once)."""
+    result = initialise(settings)
+    data: dict[str, object] = {
+        "home": result.home,
+        "key_file_created": result.key_file_created,
+        "policies_copied": result.policies_copied,
+        "migrations_applied": result.migrations_applied,
+    }
+    svc = build_services(settings)
+    try:
+        admin = bootstrap_admin(svc)
+    finally:
+        svc.close()
+    if admin:
+        data["admin_principal"], data["admin_api_key"] = admin
+    return data
+
+
+def check_policies(settings: Settings) -> dict[str, object]:
+    """Validate every policy file of the instance: {"ok": True, "files": [...]}, else Invalid naming file and key."""
+    try:
+        loaded = read_policies(settings.policies_dir)
+    except PolicyError as exc:
+        raise Invalid(str(exc), errors=[{"field": "policies", "code": "policy.invalid"}]) from None
+    return {"ok": True, "files": sorted(loaded.raw)}
 
 
 def migrate(settings: Settings) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from compliance.access import principals
-from compliance.audit import log as audit_log
+from compliance.access import models as access_models
+from compliance.audit import models as audit_models
 from compliance.clock import Clock
 from compliance.consent import ledger as consent_ledger
-from compliance.dsar import workflow as dsar_workflow
-from compliance.jobs import runner as jobs_runner
+from compliance.dsar import models as dsar_models
+from compliance.jobs import models as jobs_models
 from compliance.stewardship import models as stewardship_models
 from compliance.store import models
 from compliance.subjects import history as subject_history
@@ -36,12 +36,12 @@ def _tables(models_of: Callable[[], list]) -> Callable[[object], None]:
 # migration that silently stops being applied.
 MIGRATIONS: list[Migration] = [
     Migration(1, "customer store", _tables(lambda: models.STORE_MODELS)),
-    Migration(2, "audit log", _tables(lambda: audit_log.AUDIT_MODELS)),
-    Migration(3, "principals and API keys", _tables(lambda: principals.PRINCIPAL_MODELS)),
+    Migration(2, "audit log", _tables(lambda: audit_models.AUDIT_MODELS)),
+    Migration(3, "principals and API keys", _tables(lambda: access_models.PRINCIPAL_MODELS)),
     Migration(4, "consent ledger", _tables(lambda: consent_ledger.CONSENT_MODELS)),
-    Migration(5, "data-subject requests", _tables(lambda: dsar_workflow.REQUEST_MODELS)),
+    Migration(5, "data-subject requests", _tables(lambda: dsar_models.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
-    Migration(7, "jobs", _tables(lambda: jobs_runner.JOB_MODELS)),
+    Migration(7, "jobs", _tables(lambda: jobs_models.JOB_MODELS)),
     Migration(8, "subject value history", _tables(lambda: subject_history.HISTORY_MODELS)),
 ]
 

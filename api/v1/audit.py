@@ -27,16 +27,17 @@ TAGS = ("audit",)
 )
 def list_entries(query):
     svc = current_app.extensions["consentry"]
-    current_actor().require("audit:read")
     limit = pagination.check_limit(query["limit"], svc.settings.max_page_size)
-    after = pagination.decode(query.get("cursor")) or 0
-    if not isinstance(after, int):
-        after = 0
-    items = svc.audit.page(after, limit + 1, action=query.get("action"), target=query.get("target"))
-    more = len(items) > limit
-    items = items[:limit]
-    cursor = pagination.encode(items[-1]["seq"]) if more and items else None
-    return jsonify(schemas.AuditPage().dump({"items": items, "next_cursor": cursor}))
+    found = audit_service.page(
+        svc,
+        current_actor(),
+        after=pagination.decode(query.get("cursor")) or 0,
+        limit=limit,
+        action=query.get("action"),
+        target=query.get("target"),
+    )
+    cursor = pagination.encode(found["next_after"])
+    return jsonify(schemas.AuditPage().dump({"items": found["items"], "next_cursor": cursor}))
 
 
 @bp.operation(

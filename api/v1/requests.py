@@ -7,7 +7,10 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from api import pagination
 from api.routing import Operation, ScopedBlueprint, current_actor
-from compliance.dsar import workflow as dsar
+from compliance.dsar import access, certificates, decisions, intake, listing, verification
+from compliance.dsar import process as processing
+from compliance.dsar.states import INTAKE_CHANNELS, STATUSES, TYPES
+from compliance.dsar.verification import VERIFY_FIELDS
 from compliance.errors import Invalid
 
 bp = ScopedBlueprint("requests", __name__, url_prefix="/v1/requests")
@@ -18,13 +21,13 @@ class RequestIn(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=validate.OneOf(dsar.TYPES))
+    type = fields.String(required=True, validate=validate.OneOf(TYPES))
     regime = fields.String(required=True, validate=validate.Length(min=1, max=16))
     email = fields.String(validate=validate.Length(max=320))
     phone = fields.String(validate=validate.Length(max=40))
     subject = fields.String(validate=validate.Length(max=40))
     received_at = fields.String(validate=validate.Length(max=40))
-    channel = fields.String(validate=validate.OneOf(dsar.INTAKE_CHANNELS))
+    channel = fields.String(validate=validate.OneOf(INTAKE_CHANNELS))
     scope = fields.String(validate=validate.OneOf(("specific", "categories")))
     lookback = fields.String(validate=validate.OneOf(("default", "full")))
     changes = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
@@ -34,8 +37,8 @@ class ListQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.String(validate=validate.OneOf(dsar.STATUSES))
-    type = fields.String(validate=validate.OneOf(dsar.TYPES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    type = fields.String(validate=validate.OneOf(TYPES))
     overdue = fields.Boolean(load_default=False)
     limit = fields.Integer(validate=validate.Range(min=1), load_default=50)
     cursor = fields.String(validate=validate.Length(max=200), load_default=None, allow_none=True)
@@ -82,6 +85,7 @@ class RequestOut(Schema):
     timeline = fields.List(fields.Dict())
     erasure_steps = fields.List(fields.Dict())
     certificate = fields.Boolean()
+    actions = fields.List(fields.String())  # what the caller may do next (GET of one request)
 
 
 class RequestList(Schema):
@@ -96,7 +100,7 @@ class VerifyIn(Schema):
     method = fields.String(required=True, validate=validate.OneOf(("code", "manual")))
     code = fields.String(validate=validate.Length(min=4, max=12))
     note = fields.String(validate=validate.Length(max=500))
-    match = fields.Dict(keys=fields.String(validate=validate.OneOf(dsar.VERIFY_FIELDS)), values=fields.String())
+    match = fields.Dict(keys=fields.String(validate=validate.OneOf(VERIFY_FIELDS)), values=fields.String())
 
 
 class ExtendIn(Schema):
@@ -119,6 +123,7 @@ class CertificateOut(Schema):
     public_key = fields.String()
     algorithm = fields.String()
     signed = fields.String()
+    valid = fields.Boolean()  # the signature verifies over the certificate
 
 
 def _svc():
@@ -143,7 +148,7 @@ def _out(data):
     ),
 )
 def submit(body):
-    return _out(dsar.submit(_svc(), current_actor(), **body)), 201
+    return _out(intake.submit(_svc(), current_actor(), **body)), 201
 
 
 @bp.operation(
@@ -166,7 +171,7 @@ def list_requests(query):
         isinstance(after, list) and len(after) == 2 and all(isinstance(x, str) for x in after)
     ):
         raise Invalid("the cursor is not valid", errors=[{"field": "cursor", "code": "cursor.invalid"}])
-    items = dsar.list_requests(svc, current_actor(), **query, after=tuple(after) if after else None, limit=limit + 1)
+    items = listing.list_requests(svc, current_actor(), **query, after=tuple(after) if after else None, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
     cursor = pagination.encode([items[-1]["received_at"], items[-1]["id"]]) if more and items else None
@@ -185,7 +190,7 @@ def list_requests(query):
     ),
 )
 def show(request_id):
-    return _out(dsar.show(_svc(), current_actor(), request_id))
+    return _out(listing.show(_svc(), current_actor(), request_id))
 
 
 @bp.operation(
@@ -202,7 +207,7 @@ def show(request_id):
     ),
 )
 def verify(request_id, body):
-    return _out(dsar.verify(_svc(), current_actor(), request_id, **body))
+    return _out(verification.verify(_svc(), current_actor(), request_id, **body))
 
 
 @bp.operation(
@@ -218,7 +223,7 @@ def verify(request_id, body):
     ),
 )
 def extend(request_id, body):
-    return _out(dsar.extend(_svc(), current_actor(), request_id, **body))
+    return _out(decisions.extend(_svc(), current_actor(), request_id, **body))
 
 
 @bp.operation(
@@ -233,7 +238,7 @@ def extend(request_id, body):
     ),
 )
 def approve(request_id):
-    return _out(dsar.approve(_svc(), current_actor(), request_id))
+    return _out(decisions.approve(_svc(), current_actor(), request_id))
 
 
 @bp.operation(
@@ -249,7 +254,7 @@ def approve(request_id):
     ),
 )
 def reject(request_id, body):
-    return _out(dsar.reject(_svc(), current_actor(), request_id, **body))
+    return _out(decisions.reject(_svc(), current_actor(), request_id, **body))
 
 
 @bp.operation(
@@ -265,7 +270,7 @@ def reject(request_id, body):
     ),
 )
 def process(request_id):
-    return _out(dsar.process(_svc(), current_actor(), request_id))
+    return _out(processing.process(_svc(), current_actor(), request_id))
 
 
 @bp.operation(
@@ -280,7 +285,7 @@ def process(request_id):
     ),
 )
 def export(request_id):
-    data = dsar.export_bundle(_svc(), current_actor(), request_id)
+    data = access.export_bundle(_svc(), current_actor(), request_id)
     return Response(
         data,
         mimetype="application/zip",
@@ -300,4 +305,4 @@ def export(request_id):
     ),
 )
 def certificate(request_id):
-    return jsonify(dsar.certificate(_svc(), current_actor(), request_id))
+    return jsonify(certificates.certificate(_svc(), current_actor(), request_id))

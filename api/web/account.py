@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from api.web import i18n, session
 from api.web.core import PUBLIC, actor, bp, page, render, replace_session, safe_next, see_other, svc, wants_html
-from compliance.access.principals import authenticator
-from compliance.audit.chain import AuditAction
+from compliance.access.authentication import authenticator
+from compliance.audit.actions import AuditAction
 from compliance.errors import Invalid, Unauthenticated
 
 # What the start page offers, by scope: (scope, endpoint, title, description)
@@ -21,9 +21,7 @@ SECTIONS = [
 
 
 def sections() -> list[tuple[str, str, str, str]]:
-    """The sections this build serves (a domain's pages exist only when its services do)."""
-    from flask import current_app
-
+    """The sections whose pages this app registered."""
     return [s for s in SECTIONS if s[1] in current_app.view_functions]
 
 

@@ -17,7 +17,5 @@ def audit():
     except ValueError:
         count = 50
     count = count if count in COUNTS else 50
-    services, who = svc(), actor()
-    result = audit_service.verify(services, who)
-    entries = list(reversed(audit_service.tail(services, who, count)))  # newest first
-    return render("audit.html", result=result, entries=entries, count=count, counts=COUNTS, nav="audit")
+    shown = audit_service.overview(svc(), actor(), count)
+    return render("audit.html", **shown, count=count, counts=COUNTS, nav="audit")

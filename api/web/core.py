@@ -10,6 +10,7 @@ from api.auth import bearer
 from api.routing import PUBLIC, Operation, ScopedBlueprint
 from api.web import i18n, session
 from compliance.access.actor import Actor
+from compliance.access.actors import session_actor
 from compliance.errors import ConsentryError, Unauthenticated
 
 bp = ScopedBlueprint("web", __name__, url_prefix="/web")
@@ -38,17 +39,6 @@ def actor() -> Actor | None:
     return g.get("actor")
 
 
-def _session_actor(services, principal_id: str) -> Actor | None:
-    """The Actor of a session's principal, or None when it is unknown or revoked since sign-in."""
-    from compliance.access.principals import Principal
-
-    principal = Principal.get_or_none(Principal.id == principal_id)
-    if principal is None or principal.revoked_at is not None or principal.role not in services.policies.roles:
-        return None
-    role = services.policies.role(principal.role)
-    return Actor(principal.id, principal.name, role.name, role.scopes, channel="web", request_id=g.request_id)
-
-
 def _operation() -> Operation:
     return current_app.view_functions[request.endpoint].operation
 
@@ -72,7 +62,7 @@ def load_session() -> None:
             errors=[{"field": "csrf_token", "code": "csrf"}],
         )
     if data is not None and data.get("pid"):
-        found = _session_actor(services, data["pid"])
+        found = session_actor(services, data["pid"], channel="web", request_id=g.request_id)
         if found is None:
             g.web_session, g.web_dirty = session.new(lang=data.get("lang")), True  # signed out by revocation
         else:

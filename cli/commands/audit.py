@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit
+from cli.root import cli, json_option, pass_app
+from compliance.audit import service as audit_service
 
 
 @cli.group()
@@ -27,9 +28,9 @@ def audit():
 @click.pass_context
 def audit_verify(ctx, app, checkpoint_file, as_json):
     """Recompute the hash chain and MACs; name the first bad entry."""
-    from compliance.audit.service import verify
-
-    result = verify(app.services, app.actor, checkpoint=Path(checkpoint_file) if checkpoint_file else None)
+    result = audit_service.verify(
+        app.services, app.actor, checkpoint=Path(checkpoint_file) if checkpoint_file else None
+    )
     text = (
         f"ok: {result['entries']} entries verified"
         if result["ok"]
@@ -47,9 +48,7 @@ def audit_verify(ctx, app, checkpoint_file, as_json):
 @click.pass_context
 def audit_tail(ctx, app, count, as_json):
     """The latest entries."""
-    from compliance.audit.service import tail
-
-    entries = tail(app.services, app.actor, count)
+    entries = audit_service.tail(app.services, app.actor, count)
     emit(
         ctx,
         entries,
@@ -67,9 +66,7 @@ def audit_tail(ctx, app, count, as_json):
 @click.pass_context
 def audit_export(ctx, app, out, as_json):
     """Write every entry as JSON lines (with chain and MAC)."""
-    from compliance.audit.service import export
-
-    data = export(app.services, app.actor, Path(out))
+    data = audit_service.export(app.services, app.actor, Path(out))
     emit(ctx, data, f"wrote {data['entries']} entries to {out}")
 
 
@@ -80,7 +77,5 @@ def audit_export(ctx, app, out, as_json):
 @click.pass_context
 def audit_checkpoint(ctx, app, out, as_json):
     """Write an Ed25519-signed checkpoint (size and head) to keep somewhere else."""
-    from compliance.audit.service import checkpoint
-
-    data = checkpoint(app.services, app.actor, Path(out) if out else None)
+    data = audit_service.checkpoint(app.services, app.actor, Path(out) if out else None)
     emit(ctx, data, f"checkpoint of {data['size']} entries written to {data['file']}")

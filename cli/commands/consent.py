@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit
+from cli.root import cli, json_option, pass_app
 
 
 @cli.group()

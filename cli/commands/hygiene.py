@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, note
+from cli.root import cli, json_option, pass_app
 
 
 @cli.group()

@@ -7,8 +7,10 @@ import signal
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, note
+from cli.root import cli, json_option, pass_app
+from compliance.jobs import runner
+from compliance.jobs.scheduler import build_scheduler
 
 
 @cli.command("scheduler")
@@ -17,11 +19,9 @@ from cli.output import emit, note
 @click.pass_context
 def scheduler_command(ctx, app, as_json):
     """Run the jobs of policies/schedule.yaml until stopped (Ctrl-C or SIGTERM)."""
-    from compliance.jobs import runner as jobs
-
     svc = app.services
     app.actor.require("jobs:run")
-    sched = jobs.build_scheduler(svc, blocking=True)
+    sched = build_scheduler(svc, blocking=True)
     names = [job.id for job in sched.get_jobs()]
     note(f"scheduler started with {len(names)} jobs: {', '.join(names) or 'none'} (Ctrl-C stops it)")
 
@@ -45,9 +45,7 @@ def jobs():
 @click.pass_context
 def jobs_list(ctx, app, as_json):
     """Every job with its cron expression, next run and last run."""
-    from compliance.jobs import runner as svc_jobs
-
-    items = svc_jobs.list_jobs(app.services, app.actor)
+    items = runner.list_jobs(app.services, app.actor)
     lines = []
     for item in items:
         last = item["last_run"]
@@ -63,9 +61,7 @@ def jobs_list(ctx, app, as_json):
 @click.pass_context
 def jobs_run(ctx, app, name, as_json):
     """Run job NAME now (under its lock; skipped if another scheduler is running it)."""
-    from compliance.jobs import runner as svc_jobs
-
-    run = svc_jobs.run_job(app.services, app.actor, name)
+    run = runner.run_job(app.services, app.actor, name)
     emit(ctx, run, f"{run['id']}: {name} {run['status']}" + (f" ({run['error']})" if run["error"] else ""))
     if run["status"] == "failed":
         ctx.exit(1)
@@ -79,8 +75,6 @@ def jobs_run(ctx, app, name, as_json):
 @click.pass_context
 def jobs_history(ctx, app, name, limit, as_json):
     """The latest runs (of one job, or of all)."""
-    from compliance.jobs import runner as svc_jobs
-
-    runs = svc_jobs.history(app.services, app.actor, name, limit)
+    runs = runner.history(app.services, app.actor, name, limit)
     lines = [f"{r['started_at']} {r['name']:<17} {r['status']:<8} {r['id']}" for r in runs]
     emit(ctx, {"runs": runs}, "\n".join(lines) or "no runs yet")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit
+from cli.root import cli, json_option, pass_app
+from compliance.keys import rotation
 
 
 @cli.group()
@@ -19,9 +20,7 @@ def keys():
 @click.pass_context
 def keys_status(ctx, app, as_json):
     """Key versions and how many rows use each."""
-    from compliance.keys.rotation import status
-
-    data = status(app.services, app.actor)
+    data = rotation.status(app.services, app.actor)
     lines = [f"keys from {data['provider']}", f"KEK active v{data['kek']['active']}"]
     lines += [f"  v{v['version']} {v['state']}: {v['data_keys']} data keys" for v in data["kek"]["versions"]]
     lines.append(f"index key active v{data['index']['active']}")
@@ -39,9 +38,7 @@ def keys_status(ctx, app, as_json):
 @click.pass_context
 def keys_rotate(ctx, app, batch, as_json):
     """Add a KEK version and rewrap every data key under it (resumes an unfinished rotation)."""
-    from compliance.keys.rotation import rewrap
-
-    data = rewrap(app.services, app.actor, batch=batch)
+    data = rotation.rewrap(app.services, app.actor, batch=batch)
     emit(
         ctx,
         data,
@@ -56,9 +53,7 @@ def keys_rotate(ctx, app, batch, as_json):
 @click.pass_context
 def keys_retire(ctx, app, version, as_json):
     """Retire a KEK version after a complete rotation."""
-    from compliance.keys.rotation import retire
-
-    emit(ctx, retire(app.services, app.actor, version), f"KEK v{version} retired")
+    emit(ctx, rotation.retire(app.services, app.actor, version), f"KEK v{version} retired")
 
 
 @keys.command("reindex")
@@ -68,7 +63,5 @@ def keys_retire(ctx, app, version, as_json):
 @click.pass_context
 def keys_reindex(ctx, app, batch, as_json):
     """Add an index-key version and recompute every blind index under it (resumes an unfinished one)."""
-    from compliance.keys.rotation import reindex
-
-    data = reindex(app.services, app.actor, batch=batch)
+    data = rotation.reindex(app.services, app.actor, batch=batch)
     emit(ctx, data, f"{data['subjects']} subjects reindexed under index key v{data['active']}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, note
+from cli.root import cli, json_option, pass_app
+from compliance.access import principals as access
 
 
 @cli.group()
@@ -23,9 +24,7 @@ def principals():
 @click.pass_context
 def principals_create(ctx, app, name, role, kind, expires_in_days, as_json):
     """Create a principal; its API key is printed once and stored only as a hash."""
-    from compliance.access.principals import create
-
-    data = create(app.services, app.actor, name, role, kind=kind, expires_in_days=expires_in_days)
+    data = access.create(app.services, app.actor, name, role, kind=kind, expires_in_days=expires_in_days)
     note("The API key is shown once; store it now.")
     emit(ctx, data, f"{data['id']} {name} ({role}) API key: {data['api_key']}")
 
@@ -36,9 +35,7 @@ def principals_create(ctx, app, name, role, kind, expires_in_days, as_json):
 @click.pass_context
 def principals_list(ctx, app, as_json):
     """Every principal and its keys (prefix and last four characters only)."""
-    from compliance.access.principals import list_principals
-
-    rows = list_principals(app.services, app.actor)
+    rows = access.list_principals(app.services, app.actor)
     lines = []
     for p in rows:
         state = "revoked" if p["revoked_at"] else "active"
@@ -58,7 +55,5 @@ def principals_list(ctx, app, as_json):
 @click.pass_context
 def principals_revoke(ctx, app, principal, as_json):
     """Revoke a principal and every key it holds."""
-    from compliance.access.principals import revoke
-
-    data = revoke(app.services, app.actor, principal)
+    data = access.revoke(app.services, app.actor, principal)
     emit(ctx, data, f"{principal} revoked")

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from cli.commands.instance import policies
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, wants_json
-from compliance.dsar.workflow import TYPES
+from cli.root import cli, json_option, pass_app
+from compliance.dsar.states import INTAKE_CHANNELS, STATUSES, TYPES
 
 
 @cli.group()
@@ -52,7 +52,7 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--received-at", help="When the request arrived (ISO-8601); deadlines count from it.")
 @click.option(
     "--channel",
-    type=click.Choice(("api", "cli", "web", "email", "letter", "phone", "in_person")),
+    type=click.Choice(INTAKE_CHANNELS),
     help="How the request arrived (default: cli).",
 )
 @click.option("--scope", type=click.Choice(("specific", "categories")), default="specific", show_default=True)
@@ -63,9 +63,9 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.pass_context
 def submit(ctx, app, type_, regime, email, phone, subject, received_at, channel, scope, lookback, changes, as_json):
     """Record a request. Prints its id, due date and matched subjects."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import intake
 
-    data = svc_requests.submit(
+    data = intake.submit(
         app.services,
         app.actor,
         type=type_,
@@ -93,9 +93,7 @@ def submit(ctx, app, type_, regime, email, phone, subject, received_at, channel,
 
 
 @dsar.command("list")
-@click.option(
-    "--status", type=click.Choice(("received", "verified", "extended", "in_progress", "completed", "rejected"))
-)
+@click.option("--status", type=click.Choice(STATUSES))
 @click.option("--type", "type_", type=click.Choice(TYPES))
 @click.option("--overdue", is_flag=True, help="Only open requests past their due date.")
 @click.option("--format", "fmt", type=click.Choice(("text", "csv")), default="text", show_default=True)
@@ -104,11 +102,11 @@ def submit(ctx, app, type_, regime, email, phone, subject, received_at, channel,
 @click.pass_context
 def list_cmd(ctx, app, status, type_, overdue, fmt, as_json):
     """List requests; --format csv prints the CCPA §7101 record."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import listing
 
-    items = svc_requests.list_requests(app.services, app.actor, status=status, overdue=overdue, type=type_)
+    items = listing.list_requests(app.services, app.actor, status=status, overdue=overdue, type=type_)
     if fmt == "csv" and not wants_json(ctx):
-        click.echo(svc_requests.records_csv(items), nl=False)
+        click.echo(listing.records_csv(items), nl=False)
         return
     emit(ctx, items, "\n".join(_line(i) for i in items) or "no requests")
 
@@ -120,9 +118,9 @@ def list_cmd(ctx, app, status, type_, overdue, fmt, as_json):
 @click.pass_context
 def show(ctx, app, request_id, as_json):
     """A request with matches, verification, notices and timeline."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import listing
 
-    data = svc_requests.show(app.services, app.actor, request_id)
+    data = listing.show(app.services, app.actor, request_id)
     lines = [_line(data), f"  received {data['received_at']} via {data['channel']}"]
     if data["verification"]["method"]:
         v = data["verification"]
@@ -147,9 +145,9 @@ def show(ctx, app, request_id, as_json):
 @click.pass_context
 def verify(ctx, app, request_id, method, code, note, match, as_json):
     """Verify the requester (CCPA: 2 matching data points for categories, 3 for specific pieces)."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import verification
 
-    data = svc_requests.verify(
+    data = verification.verify(
         app.services, app.actor, request_id, method=method, code=code, note=note, match=_pairs(match)
     )
     if data.get("code_sent"):
@@ -167,9 +165,9 @@ def verify(ctx, app, request_id, method, code, note, match, as_json):
 @click.pass_context
 def include(ctx, app, request_id, subject_id, exclude, as_json):
     """Include a likely duplicate in the request (or --exclude a match)."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import matching
 
-    data = svc_requests.set_match(app.services, app.actor, request_id, subject_id, include=not exclude)
+    data = matching.set_match(app.services, app.actor, request_id, subject_id, include=not exclude)
     emit(ctx, data, f"{request_id}: {subject_id} {'excluded' if exclude else 'included'}")
 
 
@@ -180,9 +178,10 @@ def _simple(name: str, help_text: str):
     @pass_app
     @click.pass_context
     def command(ctx, app, request_id, as_json):
-        from compliance.dsar import workflow as svc_requests
+        from compliance.dsar import decisions
+        from compliance.dsar import process as processing
 
-        data = getattr(svc_requests, name)(app.services, app.actor, request_id)
+        data = {"approve": decisions.approve, "process": processing.process}[name](app.services, app.actor, request_id)
         emit(ctx, data, f"{request_id}: {data['status']}" + (f" ({data['response']})" if data.get("response") else ""))
 
     return command
@@ -200,9 +199,9 @@ _simple("process", "Carry out the request; re-run to resume an interrupted erasu
 @click.pass_context
 def extend(ctx, app, request_id, reason, as_json):
     """The one extension, before the original due date."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import decisions
 
-    data = svc_requests.extend(app.services, app.actor, request_id, reason=reason)
+    data = decisions.extend(app.services, app.actor, request_id, reason=reason)
     emit(ctx, data, f"{request_id}: extended, now due {data['due_at']}")
 
 
@@ -214,9 +213,9 @@ def extend(ctx, app, request_id, reason, as_json):
 @click.pass_context
 def reject(ctx, app, request_id, ground, as_json):
     """Refuse a request (DPO)."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import decisions
 
-    data = svc_requests.reject(app.services, app.actor, request_id, ground=ground)
+    data = decisions.reject(app.services, app.actor, request_id, ground=ground)
     emit(ctx, data, f"{request_id}: rejected")
 
 
@@ -228,9 +227,9 @@ def reject(ctx, app, request_id, ground, as_json):
 @click.pass_context
 def lift(ctx, app, request_id, reason, as_json):
     """Lift a restriction (the person is told first)."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import restriction
 
-    svc_requests.lift_restriction(app.services, app.actor, request_id, reason=reason)
+    restriction.lift_restriction(app.services, app.actor, request_id, reason=reason)
     emit(ctx, {"id": request_id, "lifted": True}, f"{request_id}: restriction lifted")
 
 
@@ -242,11 +241,9 @@ def lift(ctx, app, request_id, reason, as_json):
 @click.pass_context
 def certificate(ctx, app, request_id, out, as_json):
     """The signed erasure certificate (JSON) and whether its signature verifies."""
-    from compliance.dsar import workflow as svc_requests
-    from compliance.dsar.erasure import verify_certificate
+    from compliance.dsar import certificates
 
-    data = svc_requests.certificate(app.services, app.actor, request_id)
-    data["valid"] = verify_certificate(data)
+    data = certificates.certificate(app.services, app.actor, request_id)
     if out:
         Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     emit(ctx, data)
@@ -260,9 +257,9 @@ def certificate(ctx, app, request_id, out, as_json):
 @click.pass_context
 def export(ctx, app, request_id, out, as_json):
     """Write the access/portability bundle of a processed request."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import access
 
-    data = svc_requests.export_bundle(app.services, app.actor, request_id)
+    data = access.export_bundle(app.services, app.actor, request_id)
     Path(out).write_bytes(data)
     emit(ctx, {"id": request_id, "file": out, "bytes": len(data)}, f"{request_id}: bundle written to {out}")
 
@@ -273,9 +270,9 @@ def export(ctx, app, request_id, out, as_json):
 @click.pass_context
 def remind(ctx, app, as_json):
     """Email the DPO about requests at a reminder offset today or overdue (once a day each)."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import reminders
 
-    items = svc_requests.send_reminders(app.services, app.actor)
+    items = reminders.send_reminders(app.services, app.actor)
     emit(
         ctx,
         items,
@@ -291,9 +288,9 @@ def remind(ctx, app, as_json):
 @click.pass_context
 def notice(ctx, app, notice_id, status, as_json):
     """Record what a downstream recipient did with a notice."""
-    from compliance.dsar import workflow as svc_requests
+    from compliance.dsar import notices
 
-    data = svc_requests.set_notice_status(app.services, app.actor, notice_id, status)
+    data = notices.set_notice_status(app.services, app.actor, notice_id, status)
     emit(ctx, data, f"notice {notice_id} ({data['recipient']}): {status}")
 
 

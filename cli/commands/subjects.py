@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import cli, json_option, pass_app
 from cli.output import emit, stderr_is_tty, wants_json
+from cli.root import cli, json_option, pass_app
 
 
 def _progress_bar(label: str):

@@ -1,44 +1,36 @@
 """The audit trail in the database: append in the caller's transaction, verify, tail, export, checkpoint.
 
-Hashing, MACs and checkpoints are computed by compliance.audit.chain; this module stores entries and
-serialises appends (PostgreSQL advisory lock; SQLite's write lock) so the chain never forks.
+Hashing and MACs are computed by compliance.audit.chain and rows are compliance.audit.models; this module
+stores entries and serialises appends (PostgreSQL advisory lock; SQLite's write lock) so the chain never forks.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from peewee import BlobField, CharField, IntegerField, TextField
-
-from compliance.access.actor import Actor
 from compliance.audit import chain as audit_chain
+from compliance.audit.actions import AuditAction
+from compliance.audit.models import AuditEntry
 from compliance.store.db import is_postgres
-from compliance.store.models import BaseModel
 
 AUDIT_LOCK = 0x436F6E73  # advisory lock id ("Cons") serialising audit appends on PostgreSQL
-GENESIS = bytes(32)
+GENESIS = audit_chain.GENESIS
 
 
-class AuditEntry(BaseModel):
-    """One link of the chain. `target` is a public id, never personal data."""
+class Caller(Protocol):
+    """Who is acting, as the audit log needs it (compliance.access.actor.Actor is one).
 
-    seq = IntegerField(primary_key=True)
-    ts = CharField(max_length=40)
-    actor = CharField(max_length=64)
-    action = CharField(max_length=48, index=True)
-    target = CharField(max_length=64, index=True)
-    outcome = CharField(max_length=16)
-    request_id = CharField(max_length=64)
-    details = TextField(default="{}")
-    chain = BlobField()
-    mac = BlobField()
+    A protocol rather than an import: access records its own actions in the audit log, so the audit package
+    cannot depend on access without a cycle.
+    """
 
+    principal_id: str
+    request_id: str
 
-AUDIT_MODELS = [AuditEntry]
+    def require(self, scope: str) -> None: ...
 
 
 def _as_entry(row: AuditEntry) -> dict[str, Any]:
@@ -66,17 +58,17 @@ class AuditLog:
 
     def record(
         self,
-        actor: Actor | str,
-        action: audit_chain.AuditAction | str,
+        actor: Caller | str,
+        action: AuditAction | str,
         target: str = "",
         outcome: str = "ok",
         details: dict[str, Any] | None = None,
         request_id: str | None = None,
     ) -> int:
         """Append one entry inside the current transaction (opening one if none is open); return its seq."""
-        action = audit_chain.AuditAction(action).value
-        actor_id = actor.principal_id if isinstance(actor, Actor) else str(actor)
-        req = request_id or (actor.request_id if isinstance(actor, Actor) else "")
+        action = AuditAction(action).value
+        actor_id = actor if isinstance(actor, str) else actor.principal_id
+        req = request_id or ("" if isinstance(actor, str) else actor.request_id)
         with self._transaction():
             if is_postgres(self.db):
                 self.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
@@ -176,9 +168,4 @@ def public(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def describe_actions() -> dict[str, str]:
-    """Every audit action with its meaning (documented in docs/audit.md)."""
-    return dict(audit_chain.DESCRIPTIONS)
-
-
-__all__ = ["AUDIT_MODELS", "AuditEntry", "AuditLog", "asdict", "describe_actions", "public"]
+__all__ = ["AuditLog", "public"]

@@ -20,7 +20,7 @@ from typing import Any
 from peewee import AutoField, CharField, DateTimeField, IntegerField, fn
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso
 from compliance.crypto.blind_index import EMAIL, PHONE
 from compliance.errors import Conflict, Invalid, NotFound

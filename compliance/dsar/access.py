@@ -1,4 +1,4 @@
-"""Access and portability bundles (Art. 15, 20; CCPA right to know): one zip with JSON and CSV files.
+"""Access and portability (Art. 15, 20; CCPA right to know): the bundle, one zip with JSON and CSV files.
 
 Only the subjects included in the request are read, each through its own id, so nothing of another person
 can enter a bundle. Government identifiers are never disclosed (CCPA §7024(d)).
@@ -16,10 +16,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from compliance.access.actor import Actor
+from compliance.audit.actions import AuditAction
 from compliance.clock import iso
+from compliance.consent.ledger import ConsentEvent, ConsentState, event_view
+from compliance.dsar.deadlines import lookback_start
+from compliance.dsar.models import DsarRequest, RequestMatch
+from compliance.dsar.notices import notify_requester
+from compliance.dsar.records import complete, included_subjects, load_request, view
+from compliance.dsar.regimes import regimes_of
+from compliance.dsar.states import StepHook
+from compliance.errors import Conflict, IllegalTransition
 from compliance.policy.record import (
+    DATA_CATEGORIES,
     RIGHTS,
     automated_decisions,
+    complaint_rights,
     purposes_section,
     recipients_section,
     retention_section,
@@ -28,6 +40,8 @@ from compliance.store.models import PII_FIELDS, Interaction, Purchase, Subject
 from compliance.subjects.profiles import profile_of
 
 GOV_ID = re.compile(r"ssn|passport|паспорт|driver|licen|snils|снилс|\binn\b|инн|tax_?id|national_?id", re.IGNORECASE)
+BUNDLE_TYPES = ("access", "portability")
+BUNDLE_STATUSES = ("in_progress", "completed")
 ART15 = {
     "a_purposes": "Art. 15(1)(a) purposes of the processing",
     "b_categories": "Art. 15(1)(b) categories of personal data concerned",
@@ -42,9 +56,6 @@ ART15 = {
 
 def _since(svc, row) -> datetime | None:
     """CCPA: the default look-back is 12 months (back to the floor date on request); other regimes: everything."""
-    from compliance.dsar.deadlines import lookback_start
-    from compliance.dsar.workflow import regimes_of
-
     rule = regimes_of(svc).get(row.regime)
     if rule is None:
         return None
@@ -61,9 +72,6 @@ def _profile(subject: Subject) -> dict[str, Any]:
 
 def subject_data(svc, row, subject_id: str) -> dict[str, Any]:
     """Everything held on one subject, read by its id only."""
-    from compliance.consent.ledger import ConsentEvent, ConsentState, event_view
-    from compliance.dsar.workflow import DsarRequest, RequestMatch, view
-
     subject = Subject.get_or_none((Subject.id == subject_id) & Subject.erased_at.is_null())
     if subject is None:
         return {"id": subject_id, "erased": True}
@@ -125,8 +133,6 @@ def subject_data(svc, row, subject_id: str) -> dict[str, Any]:
 
 def art15(svc, row, subjects: list[dict[str, Any]]) -> dict[str, Any]:
     """The Art. 15(1)(a)-(h) information, drawn from the policy files."""
-    from compliance.policy.record import DATA_CATEGORIES, complaint_rights
-
     held = set()
     for data in subjects:
         held |= {k for k, v in (data.get("profile") or {}).items() if v not in (None, "", [], {})}
@@ -175,8 +181,6 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 def build(svc, row) -> bytes:
     """The zip: data.json (everything), one CSV per table, art15.json and art15.csv."""
-    from compliance.dsar.workflow import included_subjects, view
-
     subjects = [subject_data(svc, row, sid) for sid in included_subjects(row.id)]
     info = art15(svc, row, subjects)
     document = {
@@ -259,3 +263,44 @@ def write_bundle(svc, row) -> Path | None:
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     return path
+
+
+def fulfil(svc, actor: Actor, row: DsarRequest, people: list[str], *, on_step: StepHook | None = None) -> None:
+    """Answer an access or portability request: write the bundle, complete, tell the requester (one transaction)."""
+    with svc.transaction():
+        path = write_bundle(svc, row) if people else None
+        complete(svc, actor, row, "bundle_ready" if people else "no_data_held")
+        notify_requester(
+            svc,
+            actor,
+            row,
+            f"Your request {row.id} is answered",
+            f"Your {row.type} request {row.id} is answered. "
+            + ("We will send you the copy of your data securely." if path else "We hold no data about you."),
+        )
+        svc.audit.record(
+            actor, AuditAction.REQUEST_PROCESS, row.id, details={"type": row.type, "subjects": len(people)}
+        )
+
+
+def bundle_available(item: dict[str, Any]) -> bool:
+    """Whether a request (as `view` shows it) has a bundle to download: access or portability, once processed."""
+    return item["type"] in BUNDLE_TYPES and item["status"] in BUNDLE_STATUSES
+
+
+def export_bundle(svc, actor: Actor, request_id: str) -> bytes:
+    """The access/portability zip of a request that has been processed (built from current data)."""
+    actor.require("requests:manage")
+    row = load_request(request_id)
+    if row.type not in BUNDLE_TYPES:
+        raise Conflict(
+            "only access and portability requests have a bundle", errors=[{"field": "type", "code": "type.no_bundle"}]
+        )
+    if row.status not in BUNDLE_STATUSES:
+        raise IllegalTransition(
+            f"the bundle exists once the request is processed (it is {row.status})",
+            errors=[{"field": "status", "code": f"transition.{row.status}.export"}],
+        )
+    data = build(svc, row)
+    svc.audit.record(actor, AuditAction.REQUEST_EXPORT, row.id, details={"bytes": len(data)})
+    return data

@@ -12,7 +12,7 @@ from typing import Any
 from peewee import fn
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.crypto import envelope
 from compliance.crypto.keys import KeyUnavailable
 from compliance.errors import Conflict, SetupError

@@ -95,13 +95,13 @@ def parse(data: dict[str, Any] | None) -> HygienePolicy:
 
 
 def check_policy(data: dict[str, Any]) -> None:
-    """Validator registered in compliance.policy.checks for hygiene.yaml."""
+    """Validate hygiene.yaml (raises PolicyError naming the key); listed in compliance.services."""
     parse(data)
 
 
 def policy_of(svc) -> HygienePolicy:
-    """The instance's hygiene policy."""
-    return parse(svc.policies.get("hygiene"))
+    """The instance's hygiene policy (parsed once per loaded policies)."""
+    return svc.policies.parsed("hygiene", parse)
 
 
 def matcher_policy(policy: HygienePolicy, default_region: str, *, keep_distinct: bool = True) -> dict[str, Any]:

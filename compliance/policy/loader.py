@@ -1,12 +1,18 @@
-"""Policy files (YAML data reviewed like code): loading, validation and typed access."""
+"""Policy files (YAML data reviewed like code): the one loader, validation through an explicit table, typed access.
+
+Every policy file is read here and only here. Which function validates which file is decided by the caller
+(compliance.services.POLICY_CHECKS, at the assembly level), so that this package stays below the domains whose
+rules the files hold. Typed views of a file (purposes, recipients, the hygiene policy, the schedule) are parsed
+once per loaded instance through :meth:`Policies.parsed`.
+"""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -14,6 +20,10 @@ import policies
 
 # The shipped policies are a package of their own so that a built wheel carries them (no source checkout needed).
 SHIPPED = policies.FOLDER
+
+
+T = TypeVar("T")
+Check = Callable[[dict[str, Any]], Any]
 
 
 class PolicyError(Exception):
@@ -35,10 +45,20 @@ class Policies:
     raw: dict[str, dict[str, Any]]
     roles: dict[str, Role] = field(default_factory=dict)
     scopes: dict[str, str] = field(default_factory=dict)
+    _typed: dict[tuple[str, Callable], Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def get(self, name: str) -> dict[str, Any]:
         """The parsed content of one policy file (without .yaml), or an empty dict."""
         return self.raw.get(name, {})
+
+    def parsed(self, name: str, parse: Callable[[dict[str, Any]], T]) -> T:
+        """The typed form of one policy file, ``parse(content)``, computed once per loaded policies."""
+        key = (name, parse)
+        try:
+            return self._typed[key]
+        except KeyError:
+            # Two threads may both parse on first use: both get equal values, one of them is kept.
+            return self._typed.setdefault(key, parse(self.get(name)))
 
     @property
     def default_region(self) -> str:
@@ -98,7 +118,8 @@ def _check_roles(data: dict[str, Any]) -> tuple[dict[str, Role], dict[str, str]]
     return out, {str(k): str(v) for k, v in scopes.items()}
 
 
-def _check_segments(data: dict[str, Any]) -> None:
+def check_segments(data: dict[str, Any]) -> None:
+    """Validate segments.yaml: currencies and rates, lifecycle thresholds, RFM thresholds in order."""
     rates = data.get("rates", {})
     base = data.get("base_currency")
     if not base or base not in rates:
@@ -122,7 +143,8 @@ def _check_segments(data: dict[str, Any]) -> None:
             raise PolicyError(f"segments.yaml: rfm.{key} must increase")
 
 
-def _check_controller(data: dict[str, Any]) -> None:
+def check_controller(data: dict[str, Any]) -> None:
+    """Validate controller.yaml: the default phone region and the controller's name."""
     region = data.get("default_region")
     if not isinstance(region, str) or len(region) != 2:
         raise PolicyError("controller.yaml: default_region must be a two-letter country code")
@@ -130,16 +152,11 @@ def _check_controller(data: dict[str, Any]) -> None:
         raise PolicyError("controller.yaml: controller.name is required")
 
 
-# Validators for other policy files are added by the modules that own them.
-CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "segments": _check_segments,
-    "controller": _check_controller,
-}
 REQUIRED = ("roles", "segments", "controller")
 
 
-def load_policies(folder: Path) -> Policies:
-    """Read and validate every *.yaml file of a policy folder."""
+def load_policies(folder: Path, checks: Mapping[str, Check]) -> Policies:
+    """Read every *.yaml file of a policy folder and validate each with ``checks[file name]`` (roles.yaml here)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PolicyError(f"policy folder {folder} not found; run `consentry init` or set CONSENTRY_POLICIES")
@@ -157,19 +174,11 @@ def load_policies(folder: Path) -> Policies:
     for name in REQUIRED:
         if name not in raw:
             raise PolicyError(f"{name}.yaml missing from {folder}")
-    for name, check in _registered_checks().items():
+    for name, check in checks.items():
         if name in raw:
             check(raw[name])
     roles, scopes = _check_roles(raw["roles"])
     return Policies(folder=folder, raw=raw, roles=roles, scopes=scopes)
-
-
-def _registered_checks() -> dict[str, Callable[[dict[str, Any]], None]]:
-    from compliance.policy import (
-        checks as policy_checks,  # domain validators live beside the code that reads each policy
-    )
-
-    return {**CHECKS, **policy_checks.checks()}
 
 
 def copy_shipped(dest: Path) -> list[str]:

@@ -43,7 +43,7 @@ class Purpose:
 
 
 def check_policy(data: dict[str, Any]) -> None:
-    """Validate purposes.yaml (raises PolicyError naming the purpose and key)."""
+    """Validate purposes.yaml (raises PolicyError naming the purpose and key); listed in compliance.services."""
     parse(data)
 
 
@@ -106,8 +106,5 @@ def parse(data: dict[str, Any]) -> dict[str, Purpose]:
 
 
 def purposes_of(svc) -> dict[str, Purpose]:
-    """The instance's purposes (parsed once per services object)."""
-    cached = svc.extras.get("purposes")
-    if cached is None:
-        cached = svc.extras["purposes"] = parse(svc.policies.get("purposes"))
-    return cached
+    """The instance's purposes (parsed once per loaded policies)."""
+    return svc.policies.parsed("purposes", parse)

@@ -82,12 +82,12 @@ def check_policy(data: dict[str, Any]) -> None:
 
 
 def recipients_of(svc) -> dict[str, Recipient]:
-    """The instance's recipients (parsed once per services object; empty without recipients.yaml)."""
-    cached = svc.extras.get("recipients")
-    if cached is None:
-        data = svc.policies.get("recipients")
-        cached = svc.extras["recipients"] = parse(data) if data else {}
-    return cached
+    """The instance's recipients (parsed once per loaded policies; empty without recipients.yaml)."""
+    return svc.policies.parsed("recipients", _parse_if_present)
+
+
+def _parse_if_present(data: dict[str, Any]) -> dict[str, Recipient]:
+    return parse(data) if data else {}
 
 
 def to_notify(svc, request_type: str) -> list[Recipient]:

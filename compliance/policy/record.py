@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.policy.purposes import purposes_of
 from compliance.policy.recipients import recipients_of, unknown_in_purposes
 
@@ -98,10 +98,10 @@ def automated_decisions(svc) -> dict[str, Any]:
 
 
 def complaint_rights(svc) -> dict[str, str]:
-    """Where to complain, per regime (regimes.yaml)."""
-    from compliance.dsar.workflow import regimes_of
-
-    return {name: rule.complaint for name, rule in regimes_of(svc).items()}
+    """Where to complain, per regime (regimes.yaml, validated by compliance.dsar.deadlines when policies load)."""
+    # Read from the policy data, not from dsar's parsed rules: the policy package sits below dsar.
+    regimes = svc.policies.get("regimes").get("regimes") or {}
+    return {name: spec.get("complaint", "") for name, spec in regimes.items()}
 
 
 def build(svc) -> dict[str, Any]:

@@ -14,7 +14,10 @@ from typing import Any
 from peewee import fn
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
+from compliance.consent.ledger import ConsentState
+from compliance.dsar.erasure import delete_consent, shred
+from compliance.dsar.holds import apply_purchase_hold
 from compliance.policy.loader import PolicyError
 from compliance.store.models import Interaction, Purchase, Subject
 
@@ -79,8 +82,6 @@ def _fingerprint(ids: list[str]) -> str:
 
 def _subject_rule(svc, spec: dict[str, Any]) -> tuple[list[str], int]:
     """(subject ids the rule selects, restricted subjects it would have selected)."""
-    from compliance.consent.ledger import ConsentState
-
     cutoff = _months_ago(svc.clock.now(), int(spec["inactive_months"]))
     query = Subject.select(Subject.id, Subject.restricted, Subject.created_at, Subject.updated_at).where(
         Subject.erased_at.is_null()
@@ -142,8 +143,6 @@ def plan(svc) -> list[dict[str, Any]]:
 
 
 def _apply_subjects(svc, ids: list[str], action: str) -> None:
-    from compliance.dsar.erasure import apply_purchase_hold, delete_consent, shred
-
     for start in range(0, len(ids), 200):
         with svc.transaction():
             for sid in ids[start : start + 200]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.errors import Conflict
 from compliance.ids import new_id
 from compliance.policy.hygiene import matcher_policy, policy_of

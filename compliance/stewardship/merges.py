@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot

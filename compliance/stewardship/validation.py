@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.ids import new_id
 from compliance.policy.hygiene import policy_of
 from compliance.stewardship.models import HygieneRun, ValidationIssue

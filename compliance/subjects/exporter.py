@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.errors import Invalid
 from compliance.store.models import Subject
 from compliance.subjects.profiles import profile_of

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.clock import parse_iso
 from compliance.errors import Invalid
 from compliance.ids import new_id

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from compliance.access.actor import Actor
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.crypto.blind_index import EMAIL, EXTERNAL, PHONE
 from compliance.errors import Conflict, Invalid, NotFound, Suppressed
 from compliance.ids import has_prefix, new_id

@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import get_cli
+from compliance.policy.loader import SHIPPED
+from compliance.services import POLICY_CHECKS
 
 
 @pytest.fixture
@@ -60,6 +62,35 @@ def test_unknown_role_or_scope_in_policy_stops_start_up(run):
     assert code != 0 and "roles.yaml" in err and "subjects:teleport" in err
     code, out, _ = run("policies", "check", "--json")
     assert code != 0
+
+
+def test_every_shipped_policy_file_has_a_validator():
+    shipped = {path.stem for path in SHIPPED.glob("*.yaml")}
+    assert shipped == set(POLICY_CHECKS) | {"roles"}  # roles.yaml is read by the loader itself
+    assert all(callable(check) for check in POLICY_CHECKS.values())
+
+
+# One broken file per domain whose validator lives above the policy package: each must be refused.
+BROKEN_POLICIES = [
+    ("schedule.yaml", "validate:", "nosuchjob:", "schedule.yaml: jobs.nosuchjob"),
+    ("retention.yaml", "action: anonymise", "action: shred", "retention.yaml: rules."),
+    ("regimes.yaml", "regimes:", "regimes:\n  Bad Name: {}", "regimes.yaml"),
+    ("hygiene.yaml", "merge: 0.90", "merge: 1.5", "hygiene.yaml: thresholds.merge"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "message"), BROKEN_POLICIES)
+def test_policies_check_runs_every_domain_validator(run, name, old, new, message):
+    run("init")
+    code, out, _ = run("policies", "check", "--json")
+    assert code == 0 and name[: -len(".yaml")] in json.loads(out)["files"]
+    path = run.home / "policies" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    code, out, _ = run("policies", "check", "--json")
+    error = json.loads(out)["error"]
+    assert code == 1 and error["code"] == "invalid" and message in error["message"]
 
 
 def test_json_errors_and_exit_codes(run, tmp_path):

@@ -155,7 +155,7 @@ def test_quality_report_and_issues_pages(server):
 
 def _seed_erasure(home, email: str) -> str:
     """A person and their erasure request (received by email)."""
-    from compliance.dsar import workflow as dsar
+    from compliance.dsar import intake as dsar
     from compliance.subjects.profiles import upsert
 
     with services_of(home) as svc:
@@ -213,12 +213,12 @@ def test_dpo_processes_an_erasure_and_downloads_the_certificate(server, tmp_path
 
 
 def test_steward_cannot_reach_the_approve_action(server):
-    from compliance.dsar import workflow as dsar
+    from compliance.dsar import listing, verification
 
     base, keys, home = server
     req = _seed_erasure(home, "ivan.steward@example.com")
     with services_of(home) as svc:
-        dsar.verify(svc, svc.system_actor("seed"), req, method="manual", note="checked")
+        verification.verify(svc, svc.system_actor("seed"), req, method="manual", note="checked")
     with chromium() as context:
         page = context.new_page()
         sign_in(page, base, keys["steward"])
@@ -233,4 +233,4 @@ def test_steward_cannot_reach_the_approve_action(server):
         without = page.request.post(f"{base}/web/requests/{req}/approve", form={})
         assert without.status == 400
     with services_of(home) as svc:
-        assert dsar.show(svc, svc.system_actor("seed"), req)["approved"] is False
+        assert listing.show(svc, svc.system_actor("seed"), req)["approved"] is False

@@ -9,7 +9,7 @@ import pytest
 
 from api.web import i18n, session
 from compliance.access.principals import revoke
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +129,7 @@ def test_sign_out_ends_the_session(client, keys):
 def test_revoked_principal_loses_its_session(client, keys, svc):
     sign_in(client, keys["dpo"])
     assert client.get("/web/audit", headers=HTML).status_code == 200
-    from compliance.access.principals import Principal
+    from compliance.access.models import Principal
 
     pid = Principal.get(Principal.name == "dpo-principal").id
     revoke(svc, svc.system_actor("t"), pid)

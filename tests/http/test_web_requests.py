@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import compliance.dsar.workflow as dsar
+from compliance.dsar import intake, listing, verification
 from compliance.subjects import profiles as subj
 from tests.http.test_web import HTML, sign_in, token_of
 
@@ -22,8 +22,8 @@ def erasure(svc):
     boss = svc.system_actor("t")
     sid, _ = subj.upsert(svc, boss, {"email": "ivan.web@example.com", "first_name": "Иван"})
     other, _ = subj.upsert(svc, boss, {"email": "maria.web@example.com", "first_name": "Мария"})
-    req = dsar.submit(svc, boss, type="erasure", regime="gdpr", email="ivan.web@example.com", channel="email")
-    acc = dsar.submit(svc, boss, type="access", regime="ru152", subject=other, channel="letter")
+    req = intake.submit(svc, boss, type="erasure", regime="gdpr", email="ivan.web@example.com", channel="email")
+    acc = intake.submit(svc, boss, type="access", regime="ru152", subject=other, channel="letter")
     return req["id"], acc["id"], sid
 
 
@@ -66,7 +66,7 @@ def test_dpo_sees_the_actions_the_state_allows(client, keys, erasure):
 
 def test_steward_never_sees_approve_and_a_forged_post_is_refused(client, keys, erasure, svc):
     req, _, _ = erasure
-    dsar.verify(svc, svc.system_actor("t"), req, method="manual", note="checked")
+    verification.verify(svc, svc.system_actor("t"), req, method="manual", note="checked")
     sign_in(client, keys["steward"])
     page = client.get(f"/web/requests/{req}", headers=HTML)
     body = page.get_data(as_text=True)
@@ -74,7 +74,7 @@ def test_steward_never_sees_approve_and_a_forged_post_is_refused(client, keys, e
     assert "No action is available" in body
     forged = client.post(f"/web/requests/{req}/approve", data={"csrf_token": token_of(page)}, headers=HTML)
     assert forged.status_code == 403 and "Access denied" in forged.get_data(as_text=True)
-    assert dsar.show(svc, svc.system_actor("t"), req)["approved"] is False
+    assert listing.show(svc, svc.system_actor("t"), req)["approved"] is False
     last = svc.audit.tail(1)[0]
     assert last["action"] == "auth.denied" and last["details"]["scope"] == "requests:approve"
 
@@ -97,4 +97,4 @@ def test_extend_with_reason(client, keys, erasure, svc):
         f"/web/requests/{req}/extend", data={"csrf_token": token_of(page), "reason": "complex request"}, headers=HTML
     )
     assert done.status_code == 303
-    assert dsar.show(svc, svc.system_actor("t"), req)["extended"] is True
+    assert listing.show(svc, svc.system_actor("t"), req)["extended"] is True

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.main import get_cli
-from compliance.audit.chain import AuditAction
+from compliance.audit.actions import AuditAction
 from compliance.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import binascii
 import hashlib
 import random
 import re
 import string
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -207,3 +209,16 @@ def test_redact_keeps_keys_out_of_log_lines():
     assert new.secret[12:] not in out and new.secret[12:-3] not in out
     assert out.count(f"csk_{new.prefix_id}\u2026[redacted]") == 3
     assert apikeys.redact("nothing secret") == "nothing secret"
+
+
+def test_actors_are_built_only_by_act_as():
+    """Every adapter (API key, admin session, CLI, scheduler) gets its Actor from compliance.access.actor.act_as."""
+    root = Path(__file__).resolve().parents[2]
+    builders = []
+    for package in ("compliance", "api", "cli"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Actor":
+                    builders.append(str(path.relative_to(root)))
+    # act_as, Actor.through (same principal, another request) and the ANONYMOUS constant.
+    assert builders == ["compliance/access/actor.py"] * 3

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from compliance.audit import service as audit_service
-from compliance.audit.log import AuditEntry
+from compliance.audit.models import AuditEntry
 from compliance.subjects.profiles import read, upsert
 
 FIELDS = ["ts", "actor", "action", "target", "outcome", "request_id", "details"]
@@ -107,7 +107,7 @@ def test_export_is_json_lines_and_audited(logged, admin, tmp_path):
 def test_concurrent_appends_never_fork_the_chain(svc, admin):
     import threading
 
-    from compliance.audit.chain import AuditAction
+    from compliance.audit.actions import AuditAction
 
     errors = []
 

@@ -7,10 +7,10 @@ import csv
 import io
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
-import time
 import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 
 from compliance.consent import ledger as consent
-from compliance.crypto.keyring import KeyDestroyed, Keyring
 from compliance.crypto.keys import open_key_provider
-from compliance.dsar import erasure
-from compliance.dsar import workflow as rq
-from compliance.dsar.workflow import ErasureStep
+from compliance.dsar import access, certificates, decisions, erasure, intake, listing, records, verification
+from compliance.dsar import process as processing
+from compliance.dsar.models import ErasureStep
+from compliance.dsar.states import ERASURE_STEPS
 from compliance.errors import IllegalTransition, Invalid, Suppressed
 from compliance.ids import new_id
+from compliance.store.keyring import KeyDestroyed, Keyring
 from compliance.store.models import BlindIndex, DataKey, Interaction, Purchase, Subject
 from compliance.subjects.importer import Importer
 from compliance.subjects.profiles import upsert
@@ -86,10 +87,10 @@ def _code(svc) -> str:
 
 
 def _ready_erasure(svc, admin, email=PERSON["email"]) -> str:
-    req = rq.submit(svc, admin, type="erasure", regime="gdpr", email=email)
-    rq.verify(svc, admin, req["id"], method="code")
-    rq.verify(svc, admin, req["id"], method="code", code=_code(svc))
-    rq.approve(svc, admin, req["id"])
+    req = intake.submit(svc, admin, type="erasure", regime="gdpr", email=email)
+    verification.verify(svc, admin, req["id"], method="code")
+    verification.verify(svc, admin, req["id"], method="code", code=_code(svc))
+    decisions.approve(svc, admin, req["id"])
     return req["id"]
 
 
@@ -117,10 +118,10 @@ def _scan(paths: list[Path]) -> dict[str, list[str]]:
 def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     sid = _person(svc, admin)
     # an access bundle and an audience export sit in the exports folder before the erasure
-    access = rq.submit(svc, admin, type="access", regime="gdpr", email=PERSON["email"])
-    rq.verify(svc, admin, access["id"], method="code")
-    rq.verify(svc, admin, access["id"], method="code", code=_code(svc))
-    rq.process(svc, admin, access["id"])
+    asked = intake.submit(svc, admin, type="access", regime="gdpr", email=PERSON["email"])
+    verification.verify(svc, admin, asked["id"], method="code")
+    verification.verify(svc, admin, asked["id"], method="code", code=_code(svc))
+    processing.process(svc, admin, asked["id"])
     from compliance.subjects.exporter import export_subjects
 
     export_subjects(svc, admin, settings.exports_dir / "audience.csv")
@@ -128,7 +129,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     blobs = _raw_ciphertexts(sid)
     req_id = _ready_erasure(svc, admin)
 
-    out = rq.process(svc, admin, req_id)
+    out = processing.process(svc, admin, req_id)
 
     assert out["status"] == "completed" and out["response"] == "erased"
     person = Subject.get_by_id(sid)
@@ -170,8 +171,8 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     with pytest.raises(Suppressed):
         upsert(svc, admin, {"email": "Evdokia.Przhevalskaya@example.ru "})
     # certificate: signed, complete, no personal data
-    cert = rq.certificate(svc, admin, req_id)
-    assert erasure.verify_certificate(cert)
+    cert = certificates.certificate(svc, admin, req_id)
+    assert certificates.verify_certificate(cert)
     entry = cert["certificate"]["subjects"][0]
     assert entry["subject"] == sid and all(entry["steps"].values())
     assert {k["category"] for k in entry["kept"]} == {"purchases", "suppression", "request record"}
@@ -180,61 +181,79 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     assert not any(s in json.dumps(cert, ensure_ascii=False) for s in SECRETS)
     tampered = json.loads(json.dumps(cert))
     tampered["certificate"]["subjects"][0]["kept"] = []
-    assert not erasure.verify_certificate(tampered)
+    assert not certificates.verify_certificate(tampered)
     # idempotent: a re-run changes nothing, a second process is an illegal transition
     steps = ErasureStep.select().count()
-    erasure.run(svc, admin, rq.load_request(req_id), [sid])
+    erasure.run(svc, admin, records.load_request(req_id), [sid])
     assert ErasureStep.select().count() == steps
     with pytest.raises(IllegalTransition):
-        rq.process(svc, admin, req_id)
+        processing.process(svc, admin, req_id)
     # notices per recipient with a status each
-    notices = rq.show(svc, admin, req_id)["notices"]
+    notices = listing.show(svc, admin, req_id)["notices"]
     assert {(n["recipient"], n["status"]) for n in notices} == {
         (r, "pending") for r in ("mailer", "sms_gateway", "messenger_gateway", "ad_partners", "crm")
     }
 
 
+# Runs one erasure in its own process and stops it for good after the third committed step: the hook is the
+# service's own progress seam, so the kill lands at a known point instead of racing a timer.
+ERASE_UNTIL_KILLED = """
+import sys
+import time
+
+from compliance.dsar import process as processing
+from compliance.services import build_services
+from compliance.settings import Settings
+
+services = build_services(Settings.load())
+finished = []
+
+
+def stop_after_three(subject, step):
+    finished.append(step)
+    if len(finished) == 3:
+        print("paused", flush=True)
+        time.sleep(300)  # the test SIGKILLs the process here
+
+
+processing.process(services, services.local_actor(), sys.argv[1], on_step=stop_after_three)
+"""
+
+
 def test_erasure_killed_midway_resumes(svc, admin, settings, backend):
     sid = _person(svc, admin)
     req_id = _ready_erasure(svc, admin)
-    env = {
-        **os.environ,
-        "CONSENTRY_HOME": str(settings.home),
-        "CONSENTRY_DATABASE_URL": settings.database_url,
-        "CONSENTRY_ERASURE_STEP_DELAY": "0.5",
-    }
-    proc = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "cli", "dsar", "process", req_id],
+    env = {**os.environ, "CONSENTRY_HOME": str(settings.home), "CONSENTRY_DATABASE_URL": settings.database_url}
+    proc = subprocess.Popen(  # noqa: S603 - our own code
+        [sys.executable, "-c", ERASE_UNTIL_KILLED, req_id],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            done = ErasureStep.select().where(ErasureStep.request_id == req_id).count()
-            if done >= 3 or proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, proc.stderr.read().decode()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        line = proc.stdout.readline() if ready else b""
+        assert line.strip() == b"paused", proc.stderr.read().decode() if proc.poll() is not None else "no signal"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
         proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
     partial = {s.step for s in ErasureStep.select().where(ErasureStep.request_id == req_id)}
-    assert 3 <= len(partial) < len(erasure.STEPS)
-    assert rq.load_request(req_id).status == "in_progress"
+    assert partial == set(ERASURE_STEPS[:3])  # committed steps survive the kill; nothing after them ran
+    assert records.load_request(req_id).status == "in_progress"
 
-    out = rq.process(svc, admin, req_id)
+    out = processing.process(svc, admin, req_id)
 
     assert out["status"] == "completed"
     assert DataKey.get_or_none(DataKey.subject_id == sid) is None
-    cert = rq.certificate(svc, admin, req_id)
-    assert erasure.verify_certificate(cert)
+    cert = certificates.certificate(svc, admin, req_id)
+    assert certificates.verify_certificate(cert)
     assert all(cert["certificate"]["subjects"][0]["steps"].values())
     assert cert["certificate"]["subjects"][0]["kept"][1]["count"] >= 3  # tombstones written before the kill
     assert consent.check(svc, admin, purpose="sms_marketing", email=PERSON["email"])["state"] == "suppressed"
@@ -263,8 +282,8 @@ IVAN_TWIN = {  # a similar, different person: same name and birth date, other co
 
 
 def _bundle(svc, admin, regime="gdpr", **kw) -> tuple[str, zipfile.ZipFile]:
-    req = rq.submit(svc, admin, type="access", regime=regime, email=IVAN["email"], **kw)
-    rq.verify(
+    req = intake.submit(svc, admin, type="access", regime=regime, email=IVAN["email"], **kw)
+    verification.verify(
         svc,
         admin,
         req["id"],
@@ -272,8 +291,8 @@ def _bundle(svc, admin, regime="gdpr", **kw) -> tuple[str, zipfile.ZipFile]:
         note="ID checked",
         match={"birth_date": "1988-08-08", "last_name": "Соколов"},
     )
-    rq.process(svc, admin, req["id"])
-    data = rq.export_bundle(svc, admin, req["id"])
+    processing.process(svc, admin, req["id"])
+    data = access.export_bundle(svc, admin, req["id"])
     return req["id"], zipfile.ZipFile(io.BytesIO(data))
 
 
@@ -336,9 +355,7 @@ def test_access_bundle_sections_formats_and_isolation(svc, admin, settings):
 
 
 def rq_sections():
-    from compliance.dsar.access import ART15
-
-    return ART15
+    return access.ART15
 
 
 def test_ccpa_bundle_looks_back_twelve_months_by_default(svc, admin):
@@ -372,25 +389,23 @@ def test_restricted_subject_still_gets_its_own_bundle_but_not_in_exports(svc, ad
 
 
 def test_ru152_consent_withdrawal_destroys_within_30_days_with_an_act(svc, admin):
-    from compliance.dsar.erasure import verify_certificate
-
     sid = _person(svc, admin)
-    req = rq.submit(svc, admin, type="consent_withdrawal", regime="ru152", email=PERSON["email"])
+    req = intake.submit(svc, admin, type="consent_withdrawal", regime="ru152", email=PERSON["email"])
     received = svc.clock.now().date()
     assert req["due_at"][:10] == (received + timedelta(days=30)).isoformat()
     with pytest.raises(Invalid):
-        rq.submit(svc, admin, type="consent_withdrawal", regime="gdpr", email=PERSON["email"])
-    rq.verify(svc, admin, req["id"], method="code")
-    rq.verify(svc, admin, req["id"], method="code", code=_code(svc))
+        intake.submit(svc, admin, type="consent_withdrawal", regime="gdpr", email=PERSON["email"])
+    verification.verify(svc, admin, req["id"], method="code")
+    verification.verify(svc, admin, req["id"], method="code", code=_code(svc))
     with pytest.raises(IllegalTransition):
-        rq.process(svc, admin, req["id"])  # destruction needs a DPO's approval first
-    rq.approve(svc, admin, req["id"])
-    done = rq.process(svc, admin, req["id"])
+        processing.process(svc, admin, req["id"])  # destruction needs a DPO's approval first
+    decisions.approve(svc, admin, req["id"])
+    done = processing.process(svc, admin, req["id"])
     assert done["status"] == "completed"
     assert consent.check(svc, admin, purpose="sms_marketing", subject=sid)["state"] == "suppressed"
-    document = rq.certificate(svc, admin, req["id"])
+    document = certificates.certificate(svc, admin, req["id"])
     act = document["certificate"]["destruction_act"]
     assert act["title"] == "Акт об уничтожении персональных данных"
     assert act["subjects"] == [sid] and "ч. 5 ст. 21" in act["ground"] and act["responsible"] == admin.principal_id
-    assert verify_certificate(document)
+    assert document["valid"] is True and certificates.verify_certificate(document)
     assert PERSON["email"] not in json.dumps(document, ensure_ascii=False)

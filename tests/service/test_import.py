@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -135,35 +134,44 @@ def test_steward_may_import_analyst_may_not(svc, tmp_path):
         import_file(svc, actor_with_role(svc, "analyst"), path)
 
 
-def test_sigkill_mid_import_then_rerun_leaves_each_row_once(svc, settings, tmp_path):
-    n = 5000
+def test_sigkill_mid_import_then_rerun_leaves_each_row_once(svc, settings, admin, tmp_path):
+    from tests.support.killable_import import start_and_wait
+
+    n, batch, committed = 5000, 100, 3
     rows = [[f"k{i}", f"Имя{i}", "Кузнецов", f"kill{i}@example.com", "", "", "", ""] for i in range(n)]
     path = write_csv(tmp_path / "big.csv", HEADER, rows)
     env = {
         **os.environ,
         "CONSENTRY_HOME": str(settings.home),
         "CONSENTRY_DATABASE_URL": settings.database_url,
-        "CONSENTRY_IMPORT_BATCH_SIZE": "100",
+        "CONSENTRY_IMPORT_BATCH_SIZE": str(batch),
     }
     env.pop("CONSENTRY_MASTER_KEY", None)
-    cmd = [sys.executable, "-m", "cli", "import", str(path), "--json"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if Subject.select().count() >= 300:  # a few batches are committed: kill it mid-way
-            break
-        time.sleep(0.05)
-    if proc.poll() is None:
+    # A real import process that stops after its third committed batch (its own progress callback signals it).
+    proc = start_and_wait(path, env, committed, tmp_path / "committed")
+    try:
+        assert Subject.select().count() == committed * batch
         os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = Subject.select().count()
-    assert proc.returncode == -signal.SIGKILL, "the import finished before it could be killed"
-    assert 0 < partial < n
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert Subject.select().count() == committed * batch
+    cmd = [sys.executable, "-m", "cli", "import", str(path), "--json"]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["imported"], report["updated"], report["unchanged"]) == (n - committed * batch, 0, committed * batch)
     assert Subject.select().count() == n
-    # Every external id is indexed exactly once.
+    # Every row once: each external id and each email indexed exactly once, rows before and after the kill found.
     assert BlindIndex.select().where(BlindIndex.kind == "external").count() == n
+    assert BlindIndex.select().where(BlindIndex.kind == "email").count() == n
+    for i in (0, committed * batch - 1, committed * batch, n - 1):
+        assert len(lookup(svc, admin, external_id=f"k{i}")) == 1
+        assert lookup(svc, admin, email=f"kill{i}@example.com") == lookup(svc, admin, external_id=f"k{i}")
 
 
 def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc, admin):
@@ -191,7 +199,7 @@ def test_updates_of_subjects_from_earlier_batches_are_written_and_reindexed(svc,
 
 
 def test_large_batches_audit_every_subject_in_entries_under_the_size_limit(svc, admin):
-    from compliance.audit.log import AuditEntry
+    from compliance.audit.models import AuditEntry
     from compliance.subjects.importer import Importer
 
     rows = [{"external_id": f"b{i}", "email": f"batch{i}@example.com"} for i in range(2600)]

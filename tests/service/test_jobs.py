@@ -9,15 +9,18 @@ from datetime import timedelta
 import pytest
 
 from compliance.errors import Forbidden, NotFound
+from compliance.jobs import locks, registry, schedule
 from compliance.jobs import runner as jobs
+from compliance.jobs.models import JobLock
+from compliance.jobs.scheduler import build_scheduler
 from compliance.policy.loader import PolicyError
 from tests.conftest import actor_with_role
 
 
 def test_shipped_schedule_is_valid(svc):
-    plan = jobs.schedule(svc)
+    plan = schedule.schedule(svc)
     assert set(plan["jobs"]) == {"validate", "dedupe", "retention", "request_reminders", "audit_checkpoint"}
-    jobs.check_policy(svc.policies.get("schedule"))
+    schedule.check_policy(svc.policies.get("schedule"))
 
 
 @pytest.mark.parametrize(
@@ -32,7 +35,7 @@ def test_shipped_schedule_is_valid(svc):
 )
 def test_bad_schedules_are_refused(bad):
     with pytest.raises(PolicyError):
-        jobs.check_policy(bad)
+        schedule.check_policy(bad)
 
 
 def test_run_keeps_history(backend, svc, admin):
@@ -61,11 +64,11 @@ def test_failed_job_is_recorded(svc, admin, monkeypatch):
     def boom(svc, actor, options):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(jobs.JOBS, "audit_checkpoint", boom)
+    monkeypatch.setitem(registry.JOBS, "audit_checkpoint", boom)
     run = jobs.run_job(svc, admin, "audit_checkpoint")
     assert run["status"] == "failed" and run["error"] == "RuntimeError"
     # The lock was released: the next run is not skipped.
-    monkeypatch.setitem(jobs.JOBS, "audit_checkpoint", lambda s, a, o: {"n": 1})
+    monkeypatch.setitem(registry.JOBS, "audit_checkpoint", lambda s, a, o: {"n": 1})
     assert jobs.run_job(svc, admin, "audit_checkpoint")["status"] == "ok"
 
 
@@ -82,7 +85,7 @@ def test_lock_holds_with_two_schedulers(backend, svc, admin, monkeypatch):
         inside.pop()
         return {"slept": 1}
 
-    monkeypatch.setitem(jobs.JOBS, "dedupe", slow)
+    monkeypatch.setitem(registry.JOBS, "dedupe", slow)
     results: list[dict] = []
     errors: list[BaseException] = []
 
@@ -113,13 +116,13 @@ def test_lock_holds_with_two_schedulers(backend, svc, admin, monkeypatch):
 
 def test_lock_held_by_another_connection_is_respected(backend, svc, admin, monkeypatch):
     """A lock taken by another connection (another scheduler process) makes the run skip."""
-    monkeypatch.setitem(jobs.JOBS, "validate", lambda s, a, o: {"ran": 1})
+    monkeypatch.setitem(registry.JOBS, "validate", lambda s, a, o: {"ran": 1})
     holder: dict = {}
     taken = threading.Event()
     done = threading.Event()
 
     def other():
-        holder["lock"] = jobs.try_lock(svc, "validate")
+        holder["lock"] = locks.try_lock(svc, "validate")
         taken.set()
         done.wait(30)
         holder["lock"].release()
@@ -143,8 +146,8 @@ def test_sqlite_lock_expires(svc, admin, monkeypatch):
 
     if is_postgres(svc.db):
         pytest.skip("PostgreSQL advisory locks die with their connection")
-    monkeypatch.setitem(jobs.JOBS, "validate", lambda s, a, o: {"ran": 1})
-    jobs.JobLock.insert(
+    monkeypatch.setitem(registry.JOBS, "validate", lambda s, a, o: {"ran": 1})
+    JobLock.insert(
         name="validate",
         holder="crashed:1:1",
         acquired_at=svc.clock.now(),
@@ -153,11 +156,11 @@ def test_sqlite_lock_expires(svc, admin, monkeypatch):
     assert jobs.run_job(svc, admin, "validate")["status"] == "skipped"
     svc.clock.advance(minutes=121)
     assert jobs.run_job(svc, admin, "validate")["status"] == "ok"
-    assert jobs.JobLock.select().count() == 0
+    assert JobLock.select().count() == 0
 
 
 def test_scheduler_builds_one_cron_job_per_entry(svc):
-    sched = jobs.build_scheduler(svc, blocking=False)
+    sched = build_scheduler(svc, blocking=False)
     assert sorted(j.id for j in sched.get_jobs()) == [
         "audit_checkpoint",
         "dedupe",
@@ -189,7 +192,7 @@ def test_cli_jobs(svc, settings):
 def test_reminder_and_retention_jobs_run_through_the_scheduler_entry_point(svc, admin):
     from datetime import date
 
-    from compliance.dsar import workflow as dsar
+    from compliance.dsar import intake as dsar
     from compliance.subjects.profiles import upsert
 
     upsert(svc, admin, {"email": "remind-me@example.com"})

@@ -12,11 +12,16 @@ import yaml
 from compliance.consent import ledger as consent
 from compliance.errors import Forbidden
 from compliance.ids import new_id
+from compliance.jobs.registry import JOBS
+from compliance.jobs.schedule import schedule
 from compliance.policy import recipients
 from compliance.policy import record as record_of_processing
+from compliance.policy.hygiene import policy_of
 from compliance.policy.loader import SHIPPED, PolicyError
 from compliance.policy.purposes import parse as parse_purposes
+from compliance.policy.purposes import purposes_of
 from compliance.retention import rules as retention
+from compliance.services import POLICY_CHECKS
 from compliance.store.models import DataKey, Interaction, Purchase, Subject
 from compliance.subjects.profiles import upsert
 from tests.conftest import actor_with_role
@@ -79,12 +84,22 @@ def test_recipients_policy_errors(key, value, message):
         recipients.check_policy(data)
 
 
-def test_policy_checks_are_registered():
-    from compliance.policy import checks as policy_checks
+def test_typed_policies_are_parsed_once_per_load(svc):
+    for typed in (purposes_of, recipients.recipients_of, policy_of, schedule):
+        assert typed(svc) is typed(svc), typed.__name__
+    calls = []
 
-    checks = policy_checks.checks()
-    assert checks["retention"] is retention.check_policy
-    assert checks["recipients"] is recipients.check_policy
+    def parse(data):
+        calls.append(1)
+        return dict(data)
+
+    assert svc.policies.parsed("controller", parse) is svc.policies.parsed("controller", parse)
+    assert calls == [1]
+
+
+def test_policy_checks_are_registered():
+    assert POLICY_CHECKS["retention"] is retention.check_policy
+    assert POLICY_CHECKS["recipients"] is recipients.check_policy
 
 
 def _world(svc, admin) -> dict[str, str]:
@@ -169,8 +184,6 @@ def test_retention_needs_scope_and_runs_as_job(svc, admin):
     with pytest.raises(Forbidden):
         retention.run(svc, actor_with_role(svc, "dpo"), dry_run=True)
     assert retention.run(svc, actor_with_role(svc, "steward"), dry_run=True)["dry_run"] is True
-    from compliance.jobs.runner import JOBS
-
     out = JOBS["retention"](svc, svc.system_actor("retention"), {"dry_run": True})
     assert out["dry_run"] is True and "rules" in out
 

@@ -1,4 +1,4 @@
-"""compliance.audit.chain: frozen vectors, generated tamper vectors (proofgen style), checkpoints, laws."""
+"""compliance.audit.chain and .checkpoints: frozen vectors, generated tamper vectors (proofgen style), laws."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from compliance.audit import chain as ac
-from compliance.audit.chain import AuditAction, CheckpointError
+from compliance.audit import checkpoints as cps
+from compliance.audit.actions import DESCRIPTIONS, AuditAction
+from compliance.audit.checkpoints import CheckpointError
 
 # --------------------------------------------------------------------------------------------------
 # Known-answer vectors. Any change of the canonical form, hashing, MAC or checkpoint layout breaks these
@@ -113,10 +115,10 @@ def test_vectors_follow_the_documented_formula_independently():
 
 def test_known_answer_checkpoint():
     sk = Ed25519PrivateKey.from_private_bytes(KAT_SIGNING_SEED)
-    text = ac.make_checkpoint("consentry/test", 3, bytes.fromhex(KAT_CHAIN[-1]), sk, datetime(2026, 11, 2, 10, 5))
+    text = cps.make_checkpoint("consentry/test", 3, bytes.fromhex(KAT_CHAIN[-1]), sk, datetime(2026, 11, 2, 10, 5))
     assert text == KAT_CHECKPOINT
-    cp = ac.verify_checkpoint(KAT_CHECKPOINT, sk.public_key())
-    assert cp == ac.Checkpoint("consentry/test", 3, bytes.fromhex(KAT_CHAIN[-1]), datetime(2026, 11, 2, 10, 5))
+    cp = cps.verify_checkpoint(KAT_CHECKPOINT, sk.public_key())
+    assert cp == cps.Checkpoint("consentry/test", 3, bytes.fromhex(KAT_CHAIN[-1]), datetime(2026, 11, 2, 10, 5))
     # Signed-note key id: SHA-256(name || "\n" || 0x01 || public key)[:4], then the signature over the body.
     blob = base64.b64decode(text.rsplit(" ", 1)[1])
     pub = sk.public_key().public_bytes_raw()
@@ -418,7 +420,7 @@ def test_resuming_after_a_trusted_point():
     check(log[19:], 21, start=start)
     # resuming from a verified checkpoint object
     sk = Ed25519PrivateKey.generate()
-    cp = ac.verify_checkpoint(ac.make_checkpoint("consentry/x", 20, log[19]["chain"], sk, T0), sk.public_key())
+    cp = cps.verify_checkpoint(cps.make_checkpoint("consentry/x", 20, log[19]["chain"], sk, T0), sk.public_key())
     check(log[20:], None, start=cp)
 
 
@@ -509,8 +511,8 @@ def test_timestamps_are_utc_with_microseconds_and_z():
 
 
 def test_every_action_is_documented():
-    assert set(ac.DESCRIPTIONS) == {a.value for a in AuditAction}
-    assert all(d.strip() and "\n" not in d for d in ac.DESCRIPTIONS.values())
+    assert set(DESCRIPTIONS) == {a.value for a in AuditAction}
+    assert all(d.strip() and "\n" not in d for d in DESCRIPTIONS.values())
     assert AuditAction.SUBJECT_READ_PII.description.startswith("A subject's personal data")
     required = [
         "subject.create",
@@ -550,8 +552,8 @@ def test_every_action_is_documented():
         "policy.record",
         "job.run",
     ]
-    assert set(required) <= set(ac.DESCRIPTIONS)
-    assert json.dumps(ac.DESCRIPTIONS)  # JSON-ready for docs and the API
+    assert set(required) <= set(DESCRIPTIONS)
+    assert json.dumps(DESCRIPTIONS)  # JSON-ready for docs and the API
 
 
 # --------------------------------------------------------------------------------------------------
@@ -563,26 +565,26 @@ PK = SK.public_key()
 
 
 def _cp(size=N, head=None, origin="consentry/prod"):
-    return ac.make_checkpoint(origin, size, LOG[size - 1]["chain"] if head is None else head, SK, T0)
+    return cps.make_checkpoint(origin, size, LOG[size - 1]["chain"] if head is None else head, SK, T0)
 
 
 def test_checkpoint_round_trip_and_consistency():
     text = _cp()
-    cp = ac.verify_checkpoint(text, PK)
+    cp = cps.verify_checkpoint(text, PK)
     assert (cp.origin, cp.size, cp.head, cp.ts) == ("consentry/prod", N, LOG[-1]["chain"], T0)
-    assert ac.verify_checkpoint(text.encode(), PK) == cp
-    assert ac.check_consistent(cp, LOG[N - 1]["chain"])
-    assert ac.check_consistent(cp, LOG[N - 1]["chain"].hex())
-    assert not ac.check_consistent(cp, LOG[N - 2]["chain"])
-    assert not ac.check_consistent(cp, None)
+    assert cps.verify_checkpoint(text.encode(), PK) == cp
+    assert cps.check_consistent(cp, LOG[N - 1]["chain"])
+    assert cps.check_consistent(cp, LOG[N - 1]["chain"].hex())
+    assert not cps.check_consistent(cp, LOG[N - 2]["chain"])
+    assert not cps.check_consistent(cp, None)
 
 
 def test_empty_log_checkpoint():
-    cp = ac.verify_checkpoint(ac.make_checkpoint("consentry/prod", 0, ac.GENESIS, SK, T0), PK)
+    cp = cps.verify_checkpoint(cps.make_checkpoint("consentry/prod", 0, ac.GENESIS, SK, T0), PK)
     assert cp.size == 0 and cp.head == ac.GENESIS
-    assert ac.check_consistent(cp, None) and ac.check_consistent(cp, ac.GENESIS)
+    assert cps.check_consistent(cp, None) and cps.check_consistent(cp, ac.GENESIS)
     with pytest.raises(ValueError):
-        ac.make_checkpoint("consentry/prod", 0, b"\x01" * 32, SK, T0)
+        cps.make_checkpoint("consentry/prod", 0, b"\x01" * 32, SK, T0)
 
 
 def test_every_bit_flip_of_a_checkpoint_is_rejected():
@@ -592,7 +594,7 @@ def test_every_bit_flip_of_a_checkpoint_is_rejected():
             flipped = bytearray(raw)
             flipped[i] ^= 1 << bit
             with pytest.raises(CheckpointError):
-                ac.verify_checkpoint(bytes(flipped), PK)
+                cps.verify_checkpoint(bytes(flipped), PK)
 
 
 def test_checkpoint_with_changed_size_head_or_signature_is_rejected():
@@ -614,20 +616,20 @@ def test_checkpoint_with_changed_size_head_or_signature_is_rejected():
         [origin, size, head, time, blank, sig],
     ):
         with pytest.raises(CheckpointError):
-            ac.verify_checkpoint("\n".join(lines), PK)
+            cps.verify_checkpoint("\n".join(lines), PK)
 
 
 def test_checkpoint_rejects_other_keys_origins_and_junk():
     text = _cp()
     with pytest.raises(CheckpointError):
-        ac.verify_checkpoint(text, Ed25519PrivateKey.generate().public_key())
+        cps.verify_checkpoint(text, Ed25519PrivateKey.generate().public_key())
     with pytest.raises(CheckpointError):
-        ac.verify_checkpoint(text.replace("consentry/prod", "consentry/other"), PK)
+        cps.verify_checkpoint(text.replace("consentry/prod", "consentry/other"), PK)
     for junk in ("", "\n\n", "a\n1\nAAAA\n\n", "x" * 20000, text.replace("\n", "\r\n"), 42, None):
         with pytest.raises(CheckpointError):
-            ac.verify_checkpoint(junk, PK)
+            cps.verify_checkpoint(junk, PK)
     with pytest.raises(CheckpointError):
-        ac.verify_checkpoint(b"\xff\xfe", PK)
+        cps.verify_checkpoint(b"\xff\xfe", PK)
 
 
 def _twin(b64text: str) -> str:
@@ -640,67 +642,67 @@ def _twin(b64text: str) -> str:
 
 
 def _signed(body: str) -> str:
-    blob = ac.key_id("consentry/prod", PK) + SK.sign(body.encode())
+    blob = cps.key_id("consentry/prod", PK) + SK.sign(body.encode())
     return f"{body}\n\u2014 consentry/prod {base64.b64encode(blob).decode()}\n"
 
 
 def test_non_canonical_base64_is_rejected_even_when_validly_signed():
     head = base64.b64encode(LOG[-1]["chain"]).decode()
     body = f"consentry/prod\n{N}\n{head}\ntime {ac.format_ts(T0)}\n"
-    assert ac.verify_checkpoint(_signed(body), PK).size == N
+    assert cps.verify_checkpoint(_signed(body), PK).size == N
     with pytest.raises(CheckpointError, match="non-canonical"):
-        ac.verify_checkpoint(_signed(body.replace(head, _twin(head))), PK)
+        cps.verify_checkpoint(_signed(body.replace(head, _twin(head))), PK)
     text = _signed(body)
     sig = text.rsplit(" ", 1)[1].rstrip("\n")
     with pytest.raises(CheckpointError, match="non-canonical"):
-        ac.verify_checkpoint(text.replace(sig, _twin(sig)), PK)
+        cps.verify_checkpoint(text.replace(sig, _twin(sig)), PK)
 
 
 def test_witness_cosignatures_are_ignored_but_must_be_well_formed():
     text = _cp()
     witness = Ed25519PrivateKey.generate()
     body = text.split("\n\n")[0] + "\n"
-    wsig = ac.key_id("witness.example", witness.public_key()) + witness.sign(body.encode())
+    wsig = cps.key_id("witness.example", witness.public_key()) + witness.sign(body.encode())
     cosigned = text + f"\u2014 witness.example {base64.b64encode(wsig).decode()}\n"
-    assert ac.verify_checkpoint(cosigned, PK).size == N
+    assert cps.verify_checkpoint(cosigned, PK).size == N
     with pytest.raises(CheckpointError):
-        ac.verify_checkpoint(text + "\u2014 witness.example not-base64!\n", PK)
+        cps.verify_checkpoint(text + "\u2014 witness.example not-base64!\n", PK)
     with pytest.raises(CheckpointError):
-        ac.verify_checkpoint(text + "garbage\n", PK)
+        cps.verify_checkpoint(text + "garbage\n", PK)
 
 
 @pytest.mark.parametrize("origin", ["", "has space", "a+b", "tab\there", "new\nline", "x" * 256])
 def test_make_checkpoint_rejects_bad_origins(origin):
     with pytest.raises(ValueError):
-        ac.make_checkpoint(origin, 1, LOG[0]["chain"], SK, T0)
+        cps.make_checkpoint(origin, 1, LOG[0]["chain"], SK, T0)
 
 
 def test_make_checkpoint_rejects_bad_size_and_head():
     for size, head in ((-1, LOG[0]["chain"]), (True, LOG[0]["chain"]), (1, b"short"), (1, "00" * 32)):
         with pytest.raises(ValueError):
-            ac.make_checkpoint("consentry/prod", size, head, SK, T0)
+            cps.make_checkpoint("consentry/prod", size, head, SK, T0)
 
 
 def test_a_checkpoint_catches_truncation_and_rewritten_history():
-    cp = ac.verify_checkpoint(_cp(size=N), PK)
+    cp = cps.verify_checkpoint(_cp(size=N), PK)
     # Truncation: the shorter log still verifies on its own, but no longer contains entry N.
     truncated = fresh()[:45]
     assert ac.verify(truncated, KEY).ok
     chain_at = {e["seq"]: e["chain"] for e in truncated}
-    assert not ac.check_consistent(cp, chain_at.get(cp.size))
+    assert not cps.check_consistent(cp, chain_at.get(cp.size))
     # History rewritten by someone holding the audit key: verifies, yet differs from the signed head.
     rewritten = fresh()[:40] + seal_all(
         [make_entry(i) | {"outcome": "ok"} for i in range(41, N + 1)], prev=LOG[39]["chain"]
     )
     assert ac.verify(rewritten, KEY).ok
-    assert not ac.check_consistent(cp, rewritten[N - 1]["chain"])
+    assert not cps.check_consistent(cp, rewritten[N - 1]["chain"])
     # A consistent prefix checkpoint still holds for a longer log.
-    early = ac.verify_checkpoint(_cp(size=30), PK)
-    assert ac.check_consistent(early, fresh()[29]["chain"])
+    early = cps.verify_checkpoint(_cp(size=30), PK)
+    assert cps.check_consistent(early, fresh()[29]["chain"])
 
 
 def test_verify_with_a_checkpoint_catches_truncation_and_rewrites_in_one_pass():
-    cp = ac.verify_checkpoint(_cp(size=40), PK)
+    cp = cps.verify_checkpoint(_cp(size=40), PK)
     assert check(fresh(), None, checkpoint=cp).entries == N
     assert check(fresh()[:40], None, checkpoint=cp).entries == 40
     for keep in (0, 1, 39):
@@ -722,7 +724,7 @@ def test_verify_with_a_checkpoint_catches_truncation_and_rewrites_in_one_pass():
     check(fresh()[20:], 20, start=start, checkpoint=(20, LOG[18]["chain"]))
     with pytest.raises(ValueError):
         ac.verify(fresh()[20:], KEY, start=start, checkpoint=(10, LOG[9]["chain"]))
-    empty = ac.verify_checkpoint(ac.make_checkpoint("consentry/prod", 0, ac.GENESIS, SK, T0), PK)
+    empty = cps.verify_checkpoint(cps.make_checkpoint("consentry/prod", 0, ac.GENESIS, SK, T0), PK)
     check([], None, checkpoint=empty)
 
 

@@ -18,27 +18,26 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.dsar.deadlines import (
-    EXTENSION_REFUSALS,
-    REQUEST_TYPES,
+from compliance.dsar.calendars import (
     DeadlineError,
     Period,
-    RegimeError,
-    acknowledge_by,
     add_months,
     add_period,
     business_days_between,
+    is_working_day,
+)
+from compliance.dsar.deadlines import (
+    EXTENSION_REFUSALS,
+    acknowledge_by,
     can_extend,
-    check_policy,
     days_left,
     due_date,
     extended_due,
     is_overdue,
-    is_working_day,
-    load_regimes,
     lookback_start,
     reminders_due,
 )
+from compliance.dsar.regimes import REQUEST_TYPES, RegimeError, check_policy, load_regimes
 from compliance.errors import ConsentryError
 from compliance.policy.loader import SHIPPED, PolicyError
 
@@ -316,7 +315,7 @@ def test_can_extend(rule, already, today, reason, expected):
 
 
 def test_can_extend_keeps_the_four_argument_form():
-    # compliance.dsar.workflow calls can_extend(rule, extended, today, original_due) after checking the reason itself.
+    # decisions.extend calls can_extend(rule, extended, today, original_due) after checking the reason itself.
     assert can_extend(GDPR, False, D(2027, 2, 1), D(2027, 2, 28)) == (True, None)
     assert can_extend(GDPR, True, D(2027, 2, 1), D(2027, 2, 28)) == (False, EXTENSION_REFUSALS["already_extended"])
     assert issubclass(DeadlineError, ConsentryError)  # api/ answers 409 with the message, not 500

@@ -1,4 +1,8 @@
-"""Per-subject data keys: created, wrapped under the active KEK, cached unwrapped for one process."""
+"""Per-subject data keys: created, wrapped under the active KEK, read from the DataKey table, cached unwrapped.
+
+The store's side of envelope encryption: compliance.crypto holds the primitives and the key provider and never
+touches the database; this module is the only place that reads wrapped data keys and unwraps them.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from compliance.crypto import envelope
 from compliance.crypto.keys import KeyProvider
+from compliance.store.models import DataKey
 
 
 class KeyDestroyed(Exception):
@@ -55,8 +60,6 @@ class Keyring:
             hit = self._cache.get(subject_id)
         if hit is not None:
             return hit
-        from compliance.store.models import DataKey  # models import fields, which import this module
-
         row = DataKey.get_or_none(DataKey.subject_id == subject_id)
         if row is None:
             raise KeyDestroyed(f"the data key of {subject_id} does not exist (erased or never created)")
@@ -66,8 +69,6 @@ class Keyring:
 
     def preload(self, subject_ids: list[str]) -> None:
         """Unwrap the keys of many subjects with one query (bulk reads and exports)."""
-        from compliance.store.models import DataKey
-
         with self._lock:
             missing = [s for s in subject_ids if s not in self._cache]
         for start in range(0, len(missing), 500):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compliance.crypto.keyring import KeyDestroyed
+from compliance.store.keyring import KeyDestroyed
 from compliance.store.models import DataKey, Subject
 from compliance.subjects import history
 from compliance.subjects.history import Change, SubjectHistory

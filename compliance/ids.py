@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import os
 
-PREFIXES = {"sub", "pur", "int", "req", "cev", "cand", "mrg", "prn", "imp", "job", "key", "run"}
+PREFIXES = {"sub", "pur", "int", "req", "cev", "cand", "mrg", "prn", "imp", "job", "key", "run", "hst"}
 
 
 def new_id(prefix: str) -> str:

@@ -13,6 +13,7 @@ from compliance.dsar import models as dsar_models
 from compliance.jobs import models as jobs_models
 from compliance.stewardship import models as stewardship_models
 from compliance.store import models
+from compliance.subjects import history as subject_history
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "data-subject requests", _tables(lambda: dsar_models.REQUEST_MODELS)),
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
     Migration(7, "jobs", _tables(lambda: jobs_models.JOB_MODELS)),
+    Migration(8, "subject value history", _tables(lambda: subject_history.HISTORY_MODELS)),
 ]
 
 

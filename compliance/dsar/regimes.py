@@ -213,7 +213,7 @@ def load_regimes(data: dict[str, Any]) -> dict[str, RegimeRule]:
 
 
 def check_policy(data: dict[str, Any]) -> None:
-    """Validate regimes.yaml (called by compliance.policy.checks when policies load)."""
+    """Validate regimes.yaml (called by compliance.services.POLICY_CHECKS when policies load)."""
     load_regimes(data)
 
 

@@ -17,7 +17,7 @@ from compliance.dsar import regimes
 from compliance.errors import SetupError
 from compliance.jobs import schedule
 from compliance.mailer import OutboxMailer
-from compliance.policy import hygiene, loader, purposes, recipients
+from compliance.policy import hygiene, identity, loader, purposes, recipients
 from compliance.policy.loader import Policies, PolicyError
 from compliance.retention import rules as retention_rules
 from compliance.settings import Settings
@@ -33,6 +33,7 @@ POLICY_CHECKS: dict[str, loader.Check] = {
     "purposes": purposes.check_policy,
     "recipients": recipients.check_policy,
     "hygiene": hygiene.check_policy,
+    "identity": identity.check_policy,
     "regimes": regimes.check_policy,
     "retention": retention_rules.check_policy,
     "schedule": schedule.check_policy,

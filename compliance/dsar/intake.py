@@ -25,23 +25,11 @@ from compliance.ids import has_prefix, new_id
 from compliance.mailer import Message
 from compliance.store.models import Subject
 from compliance.subjects.lookup import find_subjects
+from hygiene.profile import TEXT_FIELDS
 
-CORRECTABLE = (
-    "first_name",
-    "last_name",
-    "middle_name",
-    "birth_date",
-    "gender",
-    "street",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "company",
-    "position",
-    "email",
-    "phone",
-)
+# What a rectification request may correct: the profile's text fields (free-text notes aside) and one email or
+# phone, derived from the one profile schema.
+CORRECTABLE = tuple(f for f in TEXT_FIELDS if f != "notes") + ("email", "phone")
 
 
 def _received(svc, received_at: str | datetime | None) -> datetime:

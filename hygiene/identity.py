@@ -50,6 +50,8 @@ class IdentityRules:
     # Local parts of role and family mailboxes (info@, office@, sales@, ...): shared even when email is unique.
     shared_local_parts: frozenset[str] = frozenset()
     default_region: str = "RU"
+    # Survivorship between values of equal quality: sources listed first win (policies/identity.yaml).
+    source_priority: tuple[str, ...] = ()
 
     def shared(self, kind: str) -> bool:
         """True when a match on this identifier kind proves nothing about identity."""

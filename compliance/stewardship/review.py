@@ -7,8 +7,8 @@ from typing import Any
 from compliance.access.actor import Actor
 from compliance.audit.chain import AuditAction
 from compliance.clock import iso
-from compliance.stewardship.models import MergeCandidate
 from compliance.store.models import Subject
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.masking import mask_profile
 from compliance.subjects.shape import profile_of
 

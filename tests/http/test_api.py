@@ -117,7 +117,8 @@ def test_create_read_patch_and_masking(client, keys):
     assert response.status_code == 201
     sid = response.get_json()["id"]
     again = client.post("/v1/subjects", headers=auth(keys["app"]), json={"email": "IVAN.PETROV@example.com"})
-    assert again.status_code == 200 and again.get_json() == {"id": sid, "created": False}
+    assert again.status_code == 200
+    assert again.get_json() == {"id": sid, "created": False, "flags": [], "review": [], "declined": []}
     masked = client.get(f"/v1/subjects/{sid}", headers=auth(keys["analyst"])).get_json()
     assert masked["masked"] and masked["profile"]["emails"] == ["i***@example.com"]
     assert masked["profile"]["phones"] == ["+7 *** ***-**-67"]

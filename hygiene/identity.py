@@ -16,8 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hygiene.features import Features, features
 from hygiene.names import is_initial
-from hygiene.score import score
+from hygiene.score import score_features
 from hygiene.translit import skeleton
 
 # Identifier kinds as the store names them (blind-index kinds).
@@ -65,6 +66,7 @@ class Link:
     subject_id: str
     profile: Mapping[str, Any]
     kinds: frozenset[str]
+    features: Features | None = None  # the profile's scorer features, when the caller keeps them (bulk writes)
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,12 @@ def unique_kinds(link_kinds: Iterable[str], shared_emails: bool, rules: Identity
     return frozenset(kinds)
 
 
-def conflicts(record: Mapping[str, Any], profile: Mapping[str, Any], rules: IdentityRules) -> tuple[str, ...]:
+def conflicts(record: Mapping[str, Any], profile: Mapping[str, Any], rules: IdentityRules,
+              record_features: Features | None = None, profile_features: Features | None = None) -> tuple[str, ...]:
     """The comparable fields on which two records contradict each other (the pair scorer's contradiction rules)."""
-    found = set(score(record, profile, default_region=rules.default_region).conflicts)
+    fa = record_features or features(record, rules.default_region)
+    fb = profile_features or features(profile, rules.default_region)
+    found = set(score_features(fa, fb).conflicts)
     for name in ("first_name", "middle_name"):
         # The scorer compares whole words; "И." or "И.И." abbreviates "Иван" (and "Иванович"), it is not another.
         if name in found and _initial_of(record.get(name), profile.get(name)):
@@ -118,7 +123,7 @@ def _initial_of(a: Any, b: Any) -> bool:
 
 
 def decide(record: Mapping[str, Any], links: Sequence[Link], rules: IdentityRules,
-           role_mailbox_links: frozenset[str] = frozenset()) -> Decision:
+           role_mailbox_links: frozenset[str] = frozenset(), record_features: Features | None = None) -> Decision:
     """Decide whether `record` updates one of the subjects it meets, and which pairs a steward must see.
 
     `role_mailbox_links` names the linked subjects whose only shared email is a role mailbox. The result
@@ -132,7 +137,9 @@ def decide(record: Mapping[str, Any], links: Sequence[Link], rules: IdentityRule
             kind = max(link.kinds, key=lambda k: STRENGTH.get(k, 0), default="phone")
             reasons[link.subject_id] = SHARED_REASONS.get(kind, SHARED_REASONS["phone"])
             continue
-        found = conflicts(record, link.profile, rules)
+        if record_features is None:
+            record_features = features(record, rules.default_region)
+        found = conflicts(record, link.profile, rules, record_features, link.features)
         if found:
             reasons[link.subject_id] = REASONS[found[0]]
             continue

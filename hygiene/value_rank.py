@@ -111,7 +111,7 @@ def replaces(field: str, stored: Any, incoming: Any, *, stored_source: str | Non
 
 def union(field: str, old: list[str], new: list[str]) -> list[str]:
     """Old values first, then new ones not already present by exact-match key (case and format folded)."""
-    fold = {"emails": email_key, "phones": lambda v: phone_key(v, "ZZ") or v}.get(field, lambda v: v)
+    fold = {"emails": email_key, "phones": _phone_fold}.get(field, lambda v: v)
     seen = {fold(v) for v in old}
     out = list(old)
     for value in new:
@@ -119,6 +119,13 @@ def union(field: str, old: list[str], new: list[str]) -> list[str]:
             seen.add(fold(value))
             out.append(value)
     return out
+
+
+def _phone_fold(value: str) -> str:
+    """Stored phones are E.164 when valid: those compare as they are; anything else is parsed."""
+    if value[:1] == "+" and value[1:].isdigit():
+        return value
+    return phone_key(value, "ZZ") or value
 
 
 @dataclass

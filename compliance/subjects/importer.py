@@ -96,6 +96,8 @@ class Importer:
                 except ValueError:
                     self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
             parsed.append((number, writer.Incoming(parts.profile, parts.kind, parts.source or self.source, created)))
+        # The parsed rows live until the end: keep the collector from walking them again and again.
+        gc.freeze()
         keys = [writer.resolve_digests(self.svc, row) for _, row in parsed]
         content = [content_key(row.profile) for _, row in parsed]
         for batch in plan(keys, content, self.batch_size):

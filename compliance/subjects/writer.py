@@ -29,8 +29,9 @@ from compliance.subjects.shape import (
     index_rows_of,
     split_profile,
 )
+from hygiene.features import Features, features
 from hygiene.identity import Link, decide, is_role_mailbox
-from hygiene.score import score
+from hygiene.score import score_features
 from hygiene.value_rank import merge
 
 CREATED, UPDATED, UNCHANGED, SUPPRESSED = "created", "updated", "unchanged", "suppressed"
@@ -95,6 +96,8 @@ class _State:
     marketing_suppressed: bool = False
     changes: list[tuple[str | None, history.Change]] = field(default_factory=list)  # (row source, change)
     known: list[dict[str, Any]] | None = None  # stored history entries, loaded on first need
+    flags: list[dict[str, str]] | None = None  # a new subject's contact flags; None: recompute
+    features: Features | None = None  # the scorer's features of `profile`; None: compute on first need
 
 
 def resolve_digests(svc, row: Incoming) -> list[tuple[str, bytes]]:
@@ -174,13 +177,15 @@ class _Batch:
                 continue
             links = self._links(pairs, owners, roles)
             roles_only = frozenset(sid for sid, (_, _, role) in links.items() if role)
-            decision = decide(row.profile, [link for link, _, _ in links.values()], self.rules, roles_only)
+            mine = features(row.profile, self.region) if links else None
+            decision = decide(row.profile, [link for link, _, _ in links.values()], self.rules, roles_only, mine)
             objected = any(p in marketing for p in pairs)
             flags = contact_flags(row.profile, self.region)
             if decision.target is None:
                 target = new_id("sub")
                 self.subjects[target] = _State(row.profile, row.source, new=True, kind=row.kind,
-                                               created=row.created_at, index=index, marketing_suppressed=objected)
+                                               created=row.created_at, index=index, marketing_suppressed=objected,
+                                               flags=flags, features=mine)
                 outcome = Outcome(CREATED, target, flags)
             else:
                 target = decision.target
@@ -192,7 +197,8 @@ class _Batch:
             for pair in pairs:
                 owners.setdefault(pair, set()).add(target)
             for other, reason in decision.candidates:
-                self.proposals.append(candidates.Proposal(target, other, reason, self._score(row, other)))
+                total = score_features(mine, self._features(other)).total
+                self.proposals.append(candidates.Proposal(target, other, reason, total))
                 outcome.review.append({"subject": other, "reason": reason})
             outcomes.append(outcome)
         if not self.mode.dry_run:
@@ -209,9 +215,17 @@ class _Batch:
                 if pair[0] == EMAIL:
                     emails.setdefault(sid, []).append(pair in roles)
         return {
-            sid: (Link(sid, self.subjects[sid].profile, frozenset(found)), found, all(emails.get(sid, [False])))
-            for sid, found in kinds.items()
+            sid: (Link(sid, self.subjects[sid].profile, frozenset(found), self._features(sid)), found,
+                  all(emails.get(sid, [False])))
+            for sid, found in sorted(kinds.items())
         }
+
+    def _features(self, subject_id: str) -> Features:
+        """The scorer's features of a subject's current profile, computed once per version of the profile."""
+        state = self.subjects[subject_id]
+        if state.features is None:
+            state.features = features(state.profile, self.region)
+        return state.features
 
     def _update(self, target: str, state: _State, row: Incoming, flags: list[dict[str, str]]) -> Outcome:
         """Survivorship on update: better values replace stored ones, the rest is declined; both are kept."""
@@ -224,7 +238,7 @@ class _Batch:
         changed = merged.profile != state.profile
         if changed:
             state.profile = merged.profile
-            state.index = None
+            state.index = state.flags = state.features = None
         declined = [label for label, _, _ in merged.declined]
         if changed or (self.mode.rewrite_unchanged and not state.new):
             state.changed = state.changed or not state.new
@@ -245,10 +259,6 @@ class _Batch:
             if entry["change"] != "declined" and entry["old"] == value and entry["new"] == current:
                 return True
         return False
-
-    def _score(self, row: Incoming, other: str) -> float:
-        """The pair scorer's total for a queued pair (the review queue sorts and shows it)."""
-        return score(row.profile, self.subjects[other].profile, default_region=self.region).total
 
     def _existing(self, subject_ids: list[str]) -> None:
         """Decrypted profiles of the live subjects among these ids (not erased, not merged away)."""
@@ -281,7 +291,8 @@ class _Batch:
                     "source": state.source,
                     "created_at": state.created or now,
                     "updated_at": now,
-                    "flags": json.dumps(contact_flags(state.profile, self.region)),
+                    "flags": json.dumps(state.flags if state.flags is not None
+                                        else contact_flags(state.profile, self.region)),
                     "marketing_suppressed": state.marketing_suppressed,
                     "pii": Subject.sealed(Subject.pii, subject_id, subject_id, pii),
                     "extra": Subject.sealed(Subject.extra, subject_id, subject_id, extra),

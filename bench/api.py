@@ -1,6 +1,6 @@
 """Benchmark: authenticated `GET /v1/subjects/{id}` under gunicorn -w 2 vs a bare Flask route, same run.
 
-Usage: python bench/api.py [--subjects 3000] [--duration 10] [--connections 4] [--role analyst]
+Usage: python bench/api.py [--subjects 3000] [--duration 5] [--rounds 3] [--connections 4] [--role analyst]
 
 Creates a throwaway instance in a temporary folder (subjects through the real Importer, one API key through
 compliance.access.principals.create), runs `gunicorn -w 2 "api:create_app()"` on a free 127.0.0.1 port, then the

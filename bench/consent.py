@@ -1,6 +1,6 @@
 """Benchmark: consent checks on 100k subjects, single (HTTP, vs a bare Flask route) and bulk (in-process, HTTP).
 
-Usage: python bench/consent.py [--subjects 100000] [--duration 10] [--connections 4] [--profile DIR]
+Usage: python bench/consent.py [--subjects 100000] [--duration 5] [--rounds 3] [--connections 4] [--profile DIR]
                                [--fast-check on|off]
 
 Setup (timed separately): subjects through the real Importer, then one consent event and state row per

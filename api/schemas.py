@@ -61,17 +61,31 @@ class SubjectPatch(ProfileFields):
     """Fields to correct; a null value clears a field; a list replaces the whole list."""
 
 
-class UpsertResult(Schema):
-    id = fields.String(required=True)
-    created = fields.Boolean(required=True)
-
-
 Profile = Schema.from_dict(_output_fields(), name="Profile")
 
 
 class Flag(Schema):
     field = fields.String()
     code = fields.String()
+
+
+class ReviewPair(Schema):
+    subject = fields.String(metadata={"description": "the subject this one may be the same person as"})
+    reason = fields.String(metadata={"description": "why it was not merged, e.g. identity.shared_phone"})
+
+
+class UpsertResult(Schema):
+    id = fields.String(required=True)
+    created = fields.Boolean(required=True)
+    flags = fields.List(fields.Nested(Flag), metadata={"description": "validation flags the values raised"})
+    review = fields.List(
+        fields.Nested(ReviewPair),
+        metadata={"description": "merge candidates queued for a data steward (the write merged nobody)"},
+    )
+    declined = fields.List(
+        fields.String(),
+        metadata={"description": "fields whose value lost to a better stored one (kept in the value history)"},
+    )
 
 
 class SubjectOut(Schema):

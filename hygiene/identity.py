@@ -50,6 +50,8 @@ class IdentityRules:
     # Local parts of role and family mailboxes (info@, office@, sales@, ...): shared even when email is unique.
     shared_local_parts: frozenset[str] = frozenset()
     default_region: str = "RU"
+    # Survivorship between values of equal quality: sources listed first win (policies/identity.yaml).
+    source_priority: tuple[str, ...] = ()
 
     def shared(self, kind: str) -> bool:
         """True when a match on this identifier kind proves nothing about identity."""
@@ -97,17 +99,19 @@ def unique_kinds(link_kinds: Iterable[str], shared_emails: bool, rules: Identity
 def conflicts(record: Mapping[str, Any], profile: Mapping[str, Any], rules: IdentityRules) -> tuple[str, ...]:
     """The comparable fields on which two records contradict each other (the pair scorer's contradiction rules)."""
     found = set(score(record, profile, default_region=rules.default_region).conflicts)
-    if "middle_name" in found and _initial_of(record.get("middle_name"), profile.get("middle_name")):
-        # The scorer compares patronymics as whole words; "И." is an abbreviation of "Иванович", not another one.
-        found.discard("middle_name")
+    for name in ("first_name", "middle_name"):
+        # The scorer compares whole words; "И." or "И.И." abbreviates "Иван" (and "Иванович"), it is not another.
+        if name in found and _initial_of(record.get(name), profile.get(name)):
+            found.discard(name)
     return tuple(f for f in rules.compare if f in found)
 
 
 def _initial_of(a: Any, b: Any) -> bool:
-    """True when one of two patronymics is an initial of the other (in either script)."""
+    """True when one of two names is an initial (or initials, "И.И.") of the other (in either script)."""
     for short, full in ((a, b), (b, a)):
-        if short and full and is_initial(str(short)):
-            letter = skeleton(str(short))[:1]
+        tokens = str(short or "").replace(".", ". ").split()
+        if tokens and full and all(is_initial(t) for t in tokens):
+            letter = skeleton(tokens[0])[:1]
             if letter and skeleton(str(full)).startswith(letter):
                 return True
     return False

@@ -376,3 +376,19 @@ def city_key(value: str | None) -> str:
     """Matching key of a city: aliases ("СПб", "Питер", "St Petersburg") collapse to one skeleton."""
     skel = skeleton(normalise_city(value) or "")
     return _CITY_INDEX.get(skel, skel)
+
+
+# "07.1990", "1990-07", "1990": a date that says less than a full one, but is not wrong.
+_PARTIAL_DATE = re.compile(r"^\s*(?:\d{1,2}[./-]\d{4}|\d{4}[./-]\d{1,2}|\d{4})\s*$")
+
+
+def is_partial_date(value: str | None) -> bool:
+    """True for a month and year or a year alone ("07.1990", "1990")."""
+    return bool(value) and bool(_PARTIAL_DATE.match(str(value)))
+
+
+def date_problem(value: str | None) -> str | None:
+    """"date.invalid" for text that is neither a date nor a partial one ("31/31/1999", "yesterday"), else None."""
+    if not (value or "").strip():
+        return None
+    return None if parse_date(value) is not None or is_partial_date(value) else "date.invalid"

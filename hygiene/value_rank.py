@@ -10,15 +10,23 @@ loses is not thrown away: the store keeps it as an alternative in the subject's 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from hygiene.identifiers import email_key
 from hygiene.names import given_name_groups, is_initial, patronymic_gender
-from hygiene.normalise import normalise_birth_date, normalise_country, normalise_gender, normalise_postcode
+from hygiene.normalise import (
+    is_partial_date,
+    normalise_birth_date,
+    normalise_country,
+    normalise_gender,
+    normalise_postcode,
+)
+from hygiene.phones import phone_key
+from hygiene.profile import LIST_FIELDS, MAP_FIELDS
 from hygiene.translit import skeleton
 
-# "07.1990", "1990-07", "1990": a date that says less than a full one.
-_PARTIAL_DATE = re.compile(r"^\s*(?:\d{1,2}[./-]\d{4}|\d{4}[./-]\d{1,2}|\d{4})\s*$")
 # An abbreviated word: a few letters and a dot ("Гл.", "зам.", "ул."), not an initial or a sentence end.
 _ABBREVIATION = re.compile(r"(?<![^\W\d_])[^\W\d_]{2,4}\.(?=\s|$)")
 
@@ -34,7 +42,7 @@ def _name_rank(value: str) -> int:
 def _date_rank(value: str) -> int:
     if normalise_birth_date(value) is not None:
         return 2
-    return 1 if _PARTIAL_DATE.match(value) else 0
+    return 1 if is_partial_date(value) else 0
 
 
 def _text_rank(value: str) -> int:
@@ -99,3 +107,73 @@ def replaces(field: str, stored: Any, incoming: Any, *, stored_source: str | Non
     new = (rank(field, incoming, country), _source_rank(incoming_source, priority))
     old = (rank(field, stored, country), _source_rank(stored_source, priority))
     return new >= old
+
+
+def union(field: str, old: list[str], new: list[str]) -> list[str]:
+    """Old values first, then new ones not already present by exact-match key (case and format folded)."""
+    fold = {"emails": email_key, "phones": lambda v: phone_key(v, "ZZ") or v}.get(field, lambda v: v)
+    seen = {fold(v) for v in old}
+    out = list(old)
+    for value in new:
+        if fold(value) not in seen:
+            seen.add(fold(value))
+            out.append(value)
+    return out
+
+
+@dataclass
+class Merged:
+    """A stored profile updated by an incoming record: the result, and every value that lost (field, old, new)."""
+
+    profile: dict[str, Any]
+    replaced: list[tuple[str, Any, Any]] = field(default_factory=list)  # `new` took the place of `old`
+    declined: list[tuple[str, Any, Any]] = field(default_factory=list)  # `old` stayed, `new` was kept aside
+
+
+def merge(stored: Mapping[str, Any], incoming: Mapping[str, Any], *, stored_source: str | None = None,
+          incoming_source: str | None = None, priority: Sequence[str] = (),
+          seen: Callable[[str, Any, Any], bool] | None = None) -> Merged:
+    """Update a stored profile with an incoming record, field by field, without losing a value.
+
+    Lists are united (nothing is dropped); a single value is replaced only by one at least as good
+    (`replaces`), else the incoming one is declined; a map (channels, custom) is compared key by key as
+    "channels.telegram". `seen(field, incoming, current)` tells a value the history already holds against the
+    current one (a re-sent file replaying an older value): it changes nothing and is not reported again.
+    """
+    out = Merged(dict(stored))
+    country = incoming.get("country") or stored.get("country")
+    for name, value in incoming.items():
+        if name in LIST_FIELDS:
+            out.profile[name] = union(name, list(stored.get(name) or []), list(value or []))
+            continue
+        if name in MAP_FIELDS:
+            current = dict(stored.get(name) or {})
+            for key, item in (value or {}).items():
+                label = f"{name}.{key}"
+                _settle(out, current, key, label, item, stored_source, incoming_source, priority, seen, country)
+            out.profile[name] = current
+            continue
+        _settle(out, out.profile, name, name, value, stored_source, incoming_source, priority, seen, country)
+    return out
+
+
+def _settle(out: Merged, target: dict[str, Any], key: str, label: str, value: Any, stored_source, incoming_source,
+            priority, seen, country) -> None:
+    """Decide one value: set it, replace the stored one (reported), or decline it (reported), or nothing."""
+    if value in (None, "", [], {}):
+        return
+    current = target.get(key)
+    if current in (None, "", [], {}):
+        target[key] = value
+        return
+    if current == value or equivalent(label, current, value):
+        return
+    if seen is not None and seen(label, value, current):
+        return
+    rank_field = label.split(".", 1)[0] if "." in label else label
+    if replaces(rank_field, current, value, stored_source=stored_source, incoming_source=incoming_source,
+                priority=priority, country=country):
+        target[key] = value
+        out.replaced.append((label, current, value))
+    else:
+        out.declined.append((label, current, value))

@@ -37,8 +37,10 @@ def create_subject(body):
     source = body.pop("source", None)
     svc, actor = _svc(), current_actor()
     gpc = request.headers.get("Sec-GPC", "").strip() == "1"
-    subject_id, created = signals.upsert_with_gpc(svc, actor, body, kind=kind, source=source, gpc=gpc)
-    return jsonify(schemas.UpsertResult().dump({"id": subject_id, "created": created})), 201 if created else 200
+    written = signals.upsert_with_gpc(svc, actor, body, kind=kind, source=source, gpc=gpc)
+    result = {"id": written.subject_id, "created": written.created, "flags": written.flags,
+              "review": written.review, "declined": written.declined}
+    return jsonify(schemas.UpsertResult().dump(result)), 201 if written.created else 200
 
 
 @bp.operation(

@@ -120,6 +120,7 @@ RU: dict[str, str] = {
     "Open candidates": "Открытые кандидаты",
     "Score": "Оценка",
     "Decision": "Решение",
+    "Reasons": "Причины",
     "Record A": "Запись A",
     "Record B": "Запись B",
     "Field": "Поле",

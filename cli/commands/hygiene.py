@@ -75,7 +75,10 @@ def hygiene_review(ctx, app, status, limit, after, as_json):
     items, cursor = review.candidates_page(app.services, app.actor, status=status, after=after, limit=limit)
     lines = []
     for item in items:
-        lines.append(f"{item['id']}  score {item['score']:.3f}  {item['decision']}  {item['a']} <-> {item['b']}")
+        lines.append(
+            f"{item['id']}  score {item['score']:.3f}  {item['decision']}  {item['a']} <-> {item['b']}"
+            f"  [{', '.join(item['reasons'])}]"
+        )
         for row in item["fields"]:
             if row["a"] in (None, [], {}) and row["b"] in (None, [], {}):
                 continue

@@ -39,7 +39,7 @@ def _progress_bar(label: str):
 @pass_app
 @click.pass_context
 def import_(ctx, app, file, fmt, source, dry_run, as_json):
-    """Import contacts from CSV or JSON; upserts by email, phone and external id."""
+    """Import contacts from CSV or JSON; a row updates a subject only through a unique identifier (identity.yaml)."""
     from compliance.subjects.importer import import_file
 
     advance, stop = _progress_bar("importing")
@@ -51,7 +51,8 @@ def import_(ctx, app, file, fmt, source, dry_run, as_json):
         stop()
     data = report.as_dict()
     text = (
-        f"{'dry run: ' if dry_run else ''}imported {report.imported}, updated {report.updated}, "
+        f"{'dry run: ' if dry_run else ''}imported {report.imported} ({report.review} queued for review), "
+        f"updated {report.updated}, "
         f"unchanged {report.unchanged}, rejected {report.rejected}, suppressed {report.suppressed}, "
         f"flagged {report.flagged}"
     )

@@ -16,7 +16,7 @@ from compliance.consent.tokens import void_tokens
 from compliance.errors import NotFound, Suppressed
 from compliance.policy.purposes import purposes_of
 from compliance.store.models import Subject
-from compliance.subjects.profiles import upsert
+from compliance.subjects.profiles import Written, save
 
 GPC_PURPOSE = "sale_sharing"
 
@@ -48,23 +48,23 @@ def record_with_gpc(svc, actor: Actor, *, gpc: bool = False, **event: Any) -> di
 
 def upsert_with_gpc(
     svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", source: str | None = None, gpc: bool = False
-) -> tuple[str, bool]:
-    """Create or update a subject (as `subjects.profiles.upsert`); with a GPC signal and an actor who may write
+) -> Written:
+    """Create or update a subject (as `subjects.profiles.save`); with a GPC signal and an actor who may write
     consent, the sale/sharing opt-out is recorded in the same transaction."""
     if not (gpc and actor.can("consent:write")):
-        return upsert(svc, actor, data, kind=kind, source=source)
+        return save(svc, actor, data, kind=kind, source=source)
     refused: Suppressed | None = None
     with svc.transaction():
         try:
-            subject_id, created = upsert(svc, actor, data, kind=kind, source=source)
+            written = save(svc, actor, data, kind=kind, source=source)
         except Suppressed as exc:
             # The refusal is audited before anything is written: commit that entry, then refuse.
             refused = exc
         else:
-            gpc_opt_out(svc, actor, resolve(svc, subject_id))
+            gpc_opt_out(svc, actor, resolve(svc, written.subject_id))
     if refused is not None:
         raise refused
-    return subject_id, created
+    return written
 
 
 def object_to_marketing(svc, actor: Actor, subject_id: str, *, source: str = "api") -> dict[str, Any]:

@@ -11,8 +11,8 @@ from compliance.dsar.models import DsarRequest, RequestIdentifier, RequestMatch
 from compliance.dsar.records import load_request, record_event, today_of, view
 from compliance.dsar.states import OPEN
 from compliance.errors import IllegalTransition, NotFound
-from compliance.stewardship.models import MergeCandidate
 from compliance.store.models import BlindIndex, Subject
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.shape import profile_of
 from hygiene.score import score
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from compliance.policy.loader import PolicyError
@@ -38,10 +39,18 @@ def parse(data: dict[str, Any], default_region: str = "RU") -> IdentityRules:
     unique = _names(data, "unique", set(IDENTIFIERS)) if "unique" in data else ["external_id", "email"]
     compare = _names(data, "compare", set(COMPARABLE)) if "compare" in data else list(COMPARABLE)
     mailboxes = _names(data, "shared_mailboxes")
-    _names(data, "source_priority")
+    priority = _names(data, "source_priority")
     return IdentityRules(
         unique=frozenset(IDENTIFIERS[name] for name in unique),
         compare=tuple(compare),
         shared_local_parts=frozenset(m.strip().lower() for m in mailboxes),
         default_region=default_region,
+        source_priority=tuple(priority),
     )
+
+
+def rules(svc) -> IdentityRules:
+    """The instance's identity rules, parsed once per loaded policies, in the controller's default region."""
+    parsed = svc.policies.parsed("identity", parse)
+    region = svc.policies.default_region
+    return parsed if parsed.default_region == region else replace(parsed, default_region=region)

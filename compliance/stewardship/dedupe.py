@@ -18,9 +18,10 @@ from compliance.errors import Conflict
 from compliance.ids import new_id
 from compliance.policy.hygiene import matcher_policy, policy_of
 from compliance.stewardship.merges import apply_merge
-from compliance.stewardship.models import HygieneRun, MergeCandidate
+from compliance.stewardship.models import HygieneRun
 from compliance.stewardship.validation import live_batches
 from compliance.store.models import Subject
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.shape import profile_of
 
 

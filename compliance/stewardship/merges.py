@@ -22,10 +22,11 @@ from compliance.consent.merging import merge_consent, unmerge_consent
 from compliance.consent.suppression import suppression_scopes
 from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
-from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
+from compliance.stewardship.models import Merge, MergeSnapshot
 from compliance.stewardship.survivorship import drop_identifiers, survive_profiles
 from compliance.stewardship.undo import restore, seal_snapshot
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.lookup import load
 from compliance.subjects.shape import identifiers
 from compliance.subjects.writer import write_subject

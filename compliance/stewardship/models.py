@@ -7,13 +7,13 @@ ids and scores, and the undo data of a merge is sealed per subject under that su
 
 from __future__ import annotations
 
-from peewee import AutoField, BooleanField, CharField, DateTimeField, FloatField, IntegerField, TextField
+from peewee import AutoField, BooleanField, CharField, DateTimeField, IntegerField, TextField
 
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel
+from compliance.subjects.candidates import MergeCandidate
 
 SEVERITIES = ("error", "warning", "info")
-CANDIDATE_STATUSES = ("open", "merged", "rejected", "superseded")
 MERGE_STATUSES = ("applied", "undone")
 
 
@@ -54,26 +54,6 @@ class HygieneRun(BaseModel):
     issues = IntegerField(default=0)
     fixed = IntegerField(default=0)
     metrics = TextField(default="{}")  # JSON of further counts (per field completeness, per code counts)
-
-
-class MergeCandidate(BaseModel):
-    """A pair of subjects that may be the same person, awaiting a decision."""
-
-    id = CharField(primary_key=True, max_length=40)
-    run_id = CharField(max_length=40, index=True)
-    a_id = CharField(max_length=40, index=True)
-    b_id = CharField(max_length=40, index=True)
-    score = FloatField()
-    decision = CharField(max_length=16)  # merge | review (what the matcher said)
-    status = CharField(max_length=16, default="open", index=True)
-    reasons = TextField(default="[]")  # JSON list of field names that agreed; never values
-    created_at = DateTimeField()
-    decided_at = DateTimeField(null=True)
-    decided_by = CharField(max_length=64, null=True)
-    merge_id = CharField(max_length=40, null=True)
-
-    class Meta:
-        indexes = ((("a_id", "b_id"), False),)
 
 
 class Merge(BaseModel):

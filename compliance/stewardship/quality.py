@@ -13,8 +13,9 @@ from peewee import fn
 
 from compliance.access.actor import Actor
 from compliance.clock import iso
-from compliance.stewardship.models import HygieneRun, Merge, MergeCandidate, ValidationIssue
+from compliance.stewardship.models import HygieneRun, Merge, ValidationIssue
 from compliance.store.models import Subject
+from compliance.subjects.candidates import MergeCandidate
 
 TREND_RUNS = 10
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.chain import AuditAction
 from compliance.clock import iso
-from compliance.stewardship.models import MergeCandidate
 from compliance.store.models import Subject
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.masking import mask_profile
 from compliance.subjects.shape import profile_of
 
@@ -47,6 +48,9 @@ def candidate_view(row: MergeCandidate, subjects: dict[str, Subject], reveal: bo
         "b": row.b_id,
         "score": row.score,
         "decision": row.decision,
+        # Why the pair is here: the fields that agreed (dedupe), or an identity.* code (an import or API write
+        # that met this subject and did not merge): codes and field names, never values.
+        "reasons": json.loads(row.reasons or "[]"),
         "status": row.status,
         "run": row.run_id,
         "created_at": iso(row.created_at),

@@ -1,9 +1,13 @@
 """Bulk import of contacts: streaming, batched, idempotent upserts by blind index, every bad row reported.
 
-A row lands unless it has no identifying value, names an unknown kind, points at two different existing
-subjects (left for hygiene review), or matches an erased person's tombstone (counted as suppressed).
-An invalid email or phone does not reject the row: it lands and the field is flagged. Each batch goes
-through the one create-or-update path (subjects.writer) inside one transaction.
+A row lands unless it has no identifying value, names an unknown kind, or matches an erased person's tombstone
+(counted as suppressed). An invalid email or phone does not reject the row: it lands and the field is flagged.
+A row that meets subjects it may not update (a shared phone, a contradiction, several subjects) lands as its
+own subject or updates the one its unique key names, and merge candidates are queued (`review`).
+
+Rows are read first and written in the order of subjects.import_plan: rows that share an identifier go in
+one batch, in a canonical order, so the decisions depend on neither the file's row order nor the batch size.
+Each batch goes through the one create-or-update path (subjects.writer) inside one transaction.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from compliance.clock import parse_iso
 from compliance.errors import Invalid
 from compliance.ids import new_id
 from compliance.subjects import writer
+from compliance.subjects.import_plan import content_key, plan
 from compliance.subjects.report import ImportReport
 from compliance.subjects.rows import row_profile
 from compliance.subjects.tabular import canonical_header, csv_headers, is_bad_line, read_rows
@@ -72,7 +77,7 @@ class Importer:
             return self._run(rows)
 
     def _run(self, rows: Iterable[dict[str, Any]]) -> ImportReport:
-        batch: list[tuple[int, writer.Incoming]] = []
+        parsed: list[tuple[int, writer.Incoming]] = []
         for number, raw in enumerate(rows, start=1):
             self.report.rows += 1
             if is_bad_line(raw) or not isinstance(raw, dict):
@@ -90,12 +95,12 @@ class Importer:
                     created = parse_iso(parts.created_at)
                 except ValueError:
                     self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
-            batch.append((number, writer.Incoming(parts.profile, parts.kind, parts.source or self.source, created)))
-            if len(batch) >= self.batch_size:
-                self._flush(batch)
-                batch = []
-        if batch:
-            self._flush(batch)
+            parsed.append((number, writer.Incoming(parts.profile, parts.kind, parts.source or self.source, created)))
+        keys = [writer.resolve_digests(self.svc, row) for _, row in parsed]
+        content = [content_key(row.profile) for _, row in parsed]
+        for batch in plan(keys, content, self.batch_size):
+            self._flush([parsed[i] for i in batch])
+        self.report.sort()
         return self.report
 
     def _flush(self, batch: list[tuple[int, writer.Incoming]]) -> None:
@@ -103,21 +108,22 @@ class Importer:
         created: set[str] = set()
         updated: set[str] = set()  # existing subjects an update rewrote
         with self.svc.transaction():
-            outcomes = writer.write(self.svc, [row for _, row in batch], self.mode)
+            outcomes = writer.write(self.svc, [row for _, row in batch], self.mode,
+                                    actor_id=self.actor.principal_id, run_id=self.report.run_id)
             for (number, _), outcome in zip(batch, outcomes, strict=True):
                 if outcome.status == writer.SUPPRESSED:
                     report.suppressed += 1
                     report.errors.append({"row": number, "field": "row", "code": "row.suppressed"})
                     continue
-                if outcome.status == writer.AMBIGUOUS:
-                    report.reject(number, "row", "row.ambiguous_match")
-                    continue
                 for flag in outcome.flags:
                     report.warnings.append({"row": number, **flag})
+                for label in outcome.declined:
+                    report.warnings.append({"row": number, "field": label, "code": "value.declined"})
                 if outcome.flags:
                     report.flagged += 1
                 if outcome.status == writer.CREATED:
                     report.imported += 1
+                    report.review += bool(outcome.review)
                     created.add(outcome.subject_id)
                 elif outcome.status == writer.UNCHANGED:
                     report.unchanged += 1

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.crypto.blind_index import EMAIL, EXTERNAL, PHONE
-from compliance.errors import Conflict, Invalid, Suppressed
+from compliance.errors import Invalid, Suppressed
 from compliance.store.models import Subject
 from compliance.subjects import history as value_history
 from compliance.subjects import writer
@@ -18,30 +19,44 @@ from compliance.subjects.views import view
 from hygiene.profile import LIST_FIELDS, SINGULAR
 
 
-def upsert(
-    svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", source: str | None = None
-) -> tuple[str, bool]:
-    """Create a subject or update the one its identifiers point at; return (id, created)."""
+@dataclass
+class Written:
+    """What a create or update did: the subject, whether it is new, the flags it raised, the pairs it queued."""
+
+    subject_id: str
+    created: bool
+    flags: list[dict[str, str]] = field(default_factory=list)
+    review: list[dict[str, str]] = field(default_factory=list)  # [{"subject": id, "reason": identity.* code}]
+    declined: list[str] = field(default_factory=list)  # fields whose value lost to the stored one (kept in history)
+
+
+def save(svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", source: str | None = None) -> Written:
+    """Create a subject or update the one its unique identifiers name (the identity rules); report what it did."""
     actor.require("subjects:write")
     if kind not in KINDS:
         raise Invalid("unknown kind", errors=[{"field": "kind", "code": "kind.unknown"}])
-    profile = coerce_profile(data, svc.policies.default_region)
+    profile = coerce_profile(data, svc.policies.default_region, strict=True)
     require_identity(profile)
     with svc.transaction():
-        [outcome] = writer.write(svc, [writer.Incoming(profile, kind, source)], writer.API)
-        if outcome.status == writer.CREATED:
-            svc.audit.record(actor, AuditAction.SUBJECT_CREATE, outcome.subject_id)
-        elif outcome.status in (writer.UPDATED, writer.UNCHANGED):
-            svc.audit.record(actor, AuditAction.SUBJECT_UPDATE, outcome.subject_id)
+        [outcome] = writer.write(svc, [writer.Incoming(profile, kind, source)], writer.API,
+                                 actor_id=actor.principal_id)
+        if outcome.status != writer.SUPPRESSED:
+            details = {"review": [item["reason"] for item in outcome.review]} if outcome.review else None
+            action = AuditAction.SUBJECT_CREATE if outcome.status == writer.CREATED else AuditAction.SUBJECT_UPDATE
+            svc.audit.record(actor, action, outcome.subject_id, details=details)
     if outcome.status == writer.SUPPRESSED:
         svc.audit.record(actor, AuditAction.SUBJECT_CREATE, "", outcome="denied", details={"reason": "suppressed"})
         raise Suppressed("this person was erased and asked not to be added again")
-    if outcome.status == writer.AMBIGUOUS:
-        raise Conflict(
-            "the identifiers belong to different subjects; resolve it in hygiene review",
-            errors=[{"field": "profile", "code": "row.ambiguous_match"}],
-        )
-    return outcome.subject_id, outcome.status == writer.CREATED
+    return Written(outcome.subject_id, outcome.status == writer.CREATED, outcome.flags, outcome.review,
+                   outcome.declined)
+
+
+def upsert(
+    svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", source: str | None = None
+) -> tuple[str, bool]:
+    """Create a subject or update the one its identifiers name; return (id, created). See `save`."""
+    written = save(svc, actor, data, kind=kind, source=source)
+    return written.subject_id, written.created
 
 
 def read(svc, actor: Actor, subject_id: str, *, reveal: bool | None = None) -> dict[str, Any]:
@@ -85,7 +100,7 @@ def correct(
         subject = load(subject_id)
         profile = profile_of(subject)
         before = copy.deepcopy(profile)
-        incoming = coerce_profile(changes, region)
+        incoming = coerce_profile(changes, region, strict=True)
         for key in changes:
             target = SINGULAR.get(key, key)
             if target not in profile:

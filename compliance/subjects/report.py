@@ -15,6 +15,7 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     suppressed: int = 0
+    review: int = 0  # of the imported rows: those that landed as their own subject with a merge candidate queued
     flagged: int = 0
     rows: int = 0
     dry_run: bool = False
@@ -31,6 +32,7 @@ class ImportReport:
             "suppressed": self.suppressed,
             "errors": self.errors,
             "unchanged": self.unchanged,
+            "review": self.review,
             "flagged": self.flagged,
             "warnings": self.warnings,
             "rows": self.rows,
@@ -42,3 +44,8 @@ class ImportReport:
         """Count a rejected row and name why."""
         self.errors.append({"row": number, "field": field_name, "code": code})
         self.rejected += 1
+
+    def sort(self) -> None:
+        """Errors and warnings in row order (rows are written grouped by identity, not in file order)."""
+        self.errors.sort(key=lambda item: item.get("row", 0))
+        self.warnings.sort(key=lambda item: item.get("row", 0))

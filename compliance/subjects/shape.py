@@ -11,8 +11,9 @@ from typing import Any
 from compliance.crypto.blind_index import EMAIL, EXTERNAL, PHONE
 from compliance.errors import Invalid
 from compliance.store.models import Subject
-from hygiene.identifiers import email_key, email_problem
-from hygiene.phones import phone_key, phone_problem, valid_phone
+from hygiene.identifiers import email_problem
+from hygiene.normalise import date_problem
+from hygiene.phones import phone_problem, valid_phone
 from hygiene.profile import (
     CHANNELS,
     EXTRA_FIELDS,
@@ -23,6 +24,7 @@ from hygiene.profile import (
     TEXT_FIELDS,
     empty_value,
 )
+from hygiene.value_rank import union
 
 KINDS = ("person", "b2b")
 
@@ -90,8 +92,12 @@ def clean_phone(value: str, region: str) -> str:
     return valid_phone(value, region) or value.strip()
 
 
-def coerce_profile(data: dict[str, Any], region: str) -> dict[str, Any]:
-    """Turn API/CLI input (single email/phone or lists) into a flat profile; Invalid names bad fields."""
+def coerce_profile(data: dict[str, Any], region: str, *, strict: bool = False) -> dict[str, Any]:
+    """Turn API/CLI input (single email/phone or lists) into a flat profile; Invalid names bad fields.
+
+    `strict` (a create or update by one caller, who can fix the input) also refuses an email that is not an
+    address and a birth date that is not a date; a bulk import lands such values and flags them instead.
+    """
     errors = []
     profile = empty_profile()
     for key in TEXT_FIELDS:
@@ -131,9 +137,23 @@ def coerce_profile(data: dict[str, Any], region: str) -> dict[str, Any]:
         errors.append({"field": "custom", "code": "type.object"})
     else:
         profile["custom"] = custom
+    if strict:
+        errors += strict_problems(profile, data)
     if errors:
         raise Invalid("the subject has invalid fields", errors=errors)
     return profile
+
+
+def strict_problems(profile: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:
+    """Errors for values one caller must fix: an email that is not an address, a date that is not a date."""
+    errors = []
+    for value in profile.get("emails") or []:
+        if email_problem(value):
+            errors.append({"field": "email" if "email" in data else "emails", "code": "email.syntax"})
+    code = date_problem(profile.get("birth_date"))
+    if code:
+        errors.append({"field": "birth_date", "code": code})
+    return errors
 
 
 def has_identity(profile: dict[str, Any]) -> bool:
@@ -156,24 +176,12 @@ def require_identity(profile: dict[str, Any]) -> None:
         )
 
 
-def _union(key: str, old: list[str], new: list[str]) -> list[str]:
-    """Old values first, then new ones not already present by exact-match key (case and format folded)."""
-    fold = {"emails": email_key, "phones": lambda v: phone_key(v, "ZZ") or v}.get(key, lambda v: v)
-    seen = {fold(v) for v in old}
-    out = list(old)
-    for value in new:
-        if fold(value) not in seen:
-            seen.add(fold(value))
-            out.append(value)
-    return out
-
-
 def merge_into(existing: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
     """Upsert rule: given values replace old ones, new list items are appended, nothing is blanked."""
     merged = dict(existing)
     for key, value in incoming.items():
         if key in LIST_FIELDS:
-            merged[key] = _union(key, existing.get(key) or [], value or [])
+            merged[key] = union(key, existing.get(key) or [], value or [])
         elif key in MAP_FIELDS:
             merged[key] = {**(existing.get(key) or {}), **(value or {})}
         elif value not in (None, "", [], {}):

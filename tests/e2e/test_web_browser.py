@@ -83,7 +83,7 @@ def test_forged_post_without_token_is_refused_in_the_browser(server):
 def _seed_candidate(home) -> tuple[str, str, str]:
     """Two records of one person (different emails) and the review candidate a dedupe run would record."""
     from compliance.ids import new_id
-    from compliance.stewardship.models import MergeCandidate
+    from compliance.subjects.candidates import MergeCandidate
     from compliance.subjects.profiles import upsert
 
     with services_of(home) as svc:

@@ -117,7 +117,8 @@ def test_create_read_patch_and_masking(client, keys):
     assert response.status_code == 201
     sid = response.get_json()["id"]
     again = client.post("/v1/subjects", headers=auth(keys["app"]), json={"email": "IVAN.PETROV@example.com"})
-    assert again.status_code == 200 and again.get_json() == {"id": sid, "created": False}
+    assert again.status_code == 200
+    assert again.get_json() == {"id": sid, "created": False, "flags": [], "review": [], "declined": []}
     masked = client.get(f"/v1/subjects/{sid}", headers=auth(keys["analyst"])).get_json()
     assert masked["masked"] and masked["profile"]["emails"] == ["i***@example.com"]
     assert masked["profile"]["phones"] == ["+7 *** ***-**-67"]
@@ -191,3 +192,52 @@ def test_failed_and_denied_calls_are_audited_without_the_key(client, svc, keys):
     assert "auth.failed" in actions and "auth.denied" in actions
     text = str(svc.audit.tail(10))
     assert all(key not in text for key in keys.values())
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"email": "not an address", "first_name": "Иван"}, "email", "email.syntax"),
+        ({"emails": ["ok@example.com", "broken@@example"]}, "emails", "email.syntax"),
+        ({"email": "ivan@example.com", "birth_date": "31/31/1999"}, "birth_date", "date.invalid"),
+        ({"email": "ivan@example.com", "birth_date": "yesterday"}, "birth_date", "date.invalid"),
+    ],
+)
+def test_create_refuses_an_email_that_is_not_an_address_and_a_date_that_is_not_a_date(client, keys, body, field,
+                                                                                      code):
+    response = client.post("/v1/subjects", headers=auth(keys["app"]), json=body)
+    problem = _problem(response, 422)
+    assert {"field": field, "code": code} in [{k: e.get(k) for k in ("field", "code")} for e in problem["errors"]]
+    text = response.get_data(as_text=True)
+    assert "not an address" not in text and "broken@@" not in text and "31/31" not in text  # no value echoed
+    listing = client.get("/v1/subjects", headers=auth(keys["admin"])).get_json()
+    assert listing["items"] == []  # nothing half-written
+
+
+def test_patch_refuses_the_same_and_changes_nothing(client, keys):
+    sid = client.post("/v1/subjects", headers=auth(keys["app"]), json={"email": "olga@example.com"}).get_json()["id"]
+    for body, field in (({"email": "olga(at)example.com"}, "email"), ({"birth_date": "yesterday"}, "birth_date")):
+        problem = _problem(client.patch(f"/v1/subjects/{sid}", headers=auth(keys["admin"]), json=body), 422)
+        assert field in [e["field"] for e in problem["errors"]]
+    profile = client.get(f"/v1/subjects/{sid}", headers=auth(keys["admin"])).get_json()["profile"]
+    assert profile["emails"] == ["olga@example.com"] and profile["birth_date"] is None
+
+
+def test_create_lists_the_flags_it_raised_and_the_pairs_it_queued(client, keys):
+    first = client.post("/v1/subjects", headers=auth(keys["app"]),
+                        json={"first_name": "Ольга", "email": "olga@example.com", "phone": "+74951234567"})
+    assert first.status_code == 201 and first.get_json()["review"] == []
+    # A spouse with the family landline, and a number that is possible but not valid: lands, flagged, queued.
+    second = client.post("/v1/subjects", headers=auth(keys["app"]),
+                         json={"first_name": "Пётр", "email": "petr@example.com",
+                               "phones": ["+74951234567", "+73000000001"]})
+    body = second.get_json()
+    assert second.status_code == 201 and body["id"] != first.get_json()["id"]
+    assert body["flags"] == [{"field": "phone", "code": "phone.invalid"}]
+    assert body["review"] == [{"subject": first.get_json()["id"], "reason": "identity.shared_phone"}]
+    olga = client.get(f"/v1/subjects/{first.get_json()['id']}", headers=auth(keys["admin"])).get_json()["profile"]
+    assert olga["first_name"] == "Ольга" and olga["emails"] == ["olga@example.com"]
+    # The same person again with a worse form of the name: updated, the name declined (kept in the history).
+    worse = {"first_name": "О.", "email": "olga@example.com"}
+    again = client.post("/v1/subjects", headers=auth(keys["app"]), json=worse)
+    assert again.status_code == 200 and again.get_json()["declined"] == ["first_name"]

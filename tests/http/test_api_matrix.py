@@ -14,9 +14,9 @@ from compliance.consent import ledger as consent
 from compliance.dsar import intake as rq
 from compliance.ids import new_id
 from compliance.stewardship import merges
-from compliance.stewardship.models import MergeCandidate
 from compliance.subjects import history
 from compliance.subjects import profiles as subj
+from compliance.subjects.candidates import MergeCandidate
 from tests.support.api_helpers import ROLES, auth
 
 PUBLIC = "public"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.ids import new_id
-from compliance.stewardship.models import MergeCandidate
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.profiles import upsert
 from tests.support.api_helpers import auth
 

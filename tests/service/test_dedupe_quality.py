@@ -1,7 +1,8 @@
 """Precision and recall of `hygiene dedupe` against the ground truth written by `consentry demo`.
 
-The demo base is loaded through the real import path (which already upserts rows sharing an exact email,
-phone or external id into one subject: those duplicates count as found). Pairs are judged on subject ids
+The demo base is loaded through the real import path, which folds a row into a subject only through a unique
+identifier with nothing contradicting (policies/identity.yaml; those duplicates count as found) and queues a
+merge candidate for the rest it meets (shared phones, contradictions). Pairs are judged on subject ids
 through truth.csv: a predicted pair is right when both subjects describe the same person; a true pair of
 rows is found when both rows landed in one subject or the pair of their subjects was predicted.
 """
@@ -19,10 +20,14 @@ import pytest
 from compliance.demo.load import load_demo
 from compliance.stewardship import dedupe as dedupe_service
 from compliance.store.models import Subject
+from compliance.subjects.candidates import MergeCandidate
 
 CUSTOMERS = 4000
 SEEDS = (1, 2, 3)
 GOAL = 0.97
+# Auto-merge alone: since the import stopped folding rows that merely share a phone (issue 12), the matcher
+# merges these on its own or sends them to review; its own auto-merge recall is the matcher's work (issue 14).
+AUTO_RECALL_FLOOR = 0.90
 
 
 def truth_of(home: Path) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
@@ -60,12 +65,18 @@ def test_dedupe_precision_and_recall(backend, svc, admin, seed, tmp_path):
     assert len(pairs) == out["candidates"]
     merge = {(p["a"], p["b"]) for p in pairs if p["decision"] == "merge"}
     flagged = {(p["a"], p["b"]) for p in pairs if p["decision"] in ("merge", "review")}
+    queued = {(min(c.a_id, c.b_id), max(c.a_id, c.b_id)) for c in MergeCandidate.select()}  # by the import
     precision, recall, n_pred, n_true = precision_recall(merge, persons, rows_of)
     _, flagged_recall, _, _ = precision_recall(flagged, persons, rows_of)
-    figures = f"seed {seed}: auto-merge P={precision:.4f} R={recall:.4f} ({n_pred} pairs, {n_true} true row pairs)"
+    _, seen_recall, _, _ = precision_recall(flagged | queued, persons, rows_of)
+    figures = (
+        f"seed {seed}: auto-merge P={precision:.4f} R={recall:.4f} ({n_pred} pairs, {n_true} true row pairs); "
+        f"merged, flagged or queued R={seen_recall:.4f}"
+    )
     assert precision >= GOAL, figures
-    assert recall >= GOAL, figures
+    assert recall >= AUTO_RECALL_FLOOR, figures
     assert flagged_recall >= recall  # the review queue only adds pairs
+    assert seen_recall >= GOAL, figures  # a steward sees every duplicate the import and the matcher did not merge
 
 
 def test_real_run_merges_what_the_dry_run_said(backend, svc, admin):
@@ -86,4 +97,4 @@ def test_real_run_merges_what_the_dry_run_said(backend, svc, admin):
         groups[root(sid)].append(sid)
     merged = {(min(a, b), max(a, b)) for members in groups.values() for a, b in itertools.combinations(members, 2)}
     precision, recall, _, _ = precision_recall(merged, persons, rows_of)
-    assert precision >= GOAL and recall >= GOAL, (precision, recall)
+    assert precision >= GOAL and recall >= AUTO_RECALL_FLOOR, (precision, recall)

@@ -11,16 +11,25 @@ from compliance.policy.loader import PolicyError
 from compliance.stewardship import dedupe as dedupe_service
 from compliance.stewardship import merges, review, validation
 from compliance.stewardship import quality as quality_report
-from compliance.stewardship.models import HygieneRun, MergeCandidate, ValidationIssue
+from compliance.stewardship.models import HygieneRun, ValidationIssue
 from compliance.store.models import Subject
+from compliance.subjects import writer
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.profiles import upsert
-from compliance.subjects.shape import profile_of
+from compliance.subjects.shape import coerce_profile, profile_of
 from tests.conftest import actor_with_role
 
 
 def _add(svc, admin, **fields):
     sid, _ = upsert(svc, admin, fields)
     return sid
+
+
+def _import(svc, admin, **fields):
+    """A row as a bulk import lands it: invalid values are kept and flagged (the API would refuse them)."""
+    with svc.transaction():
+        [outcome] = writer.write(svc, [writer.Incoming(coerce_profile(fields, "RU"))], writer.IMPORT)
+    return outcome.subject_id
 
 
 @pytest.fixture
@@ -50,7 +59,7 @@ def base(svc, admin):
         city="Казань",
     )
     ids["olga2"] = _add(svc, admin, first_name="Olga", last_name="Smirnova", email="olga.s@ya.ru", city="Kazan")
-    ids["anna"] = _add(
+    ids["anna"] = _import(
         svc, admin, first_name="анна ", last_name="КУЗНЕЦОВА", email="Not An Email", birth_date="1850-01-01"
     )
     return ids

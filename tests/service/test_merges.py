@@ -12,9 +12,10 @@ from compliance.crypto.blind_index import EMAIL
 from compliance.errors import Conflict, Forbidden
 from compliance.ids import new_id
 from compliance.stewardship import merges
-from compliance.stewardship.models import Merge, MergeCandidate, MergeSnapshot
+from compliance.stewardship.models import Merge, MergeSnapshot
 from compliance.stewardship.undo import SUBJECT_COLUMNS
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject, Suppression
+from compliance.subjects.candidates import MergeCandidate
 from compliance.subjects.lookup import find_subjects
 from compliance.subjects.profiles import upsert
 from compliance.subjects.shape import profile_of

@@ -475,7 +475,7 @@ def test_likely_duplicates_are_rescored_merge_candidates(svc, admin):
         },
     )
     c, _ = upsert(svc, admin, {"email": "anna@example.org", "first_name": "Анна", "last_name": "Смирнова"})
-    from compliance.stewardship.models import MergeCandidate
+    from compliance.subjects.candidates import MergeCandidate
 
     now = svc.clock.now()
     for cid, other in (("cand_test1", b), ("cand_test2", c)):

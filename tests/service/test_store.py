@@ -39,8 +39,10 @@ def test_upsert_creates_then_updates_by_blind_index(svc, admin):
 def test_identifiers_of_two_subjects_are_not_merged_silently(svc, admin):
     a, _ = subj.upsert(svc, admin, {"email": "one@example.com"})
     b, _ = subj.upsert(svc, admin, {"phone": "+79120000001"})
-    with pytest.raises(Conflict):
-        subj.upsert(svc, admin, {"email": "one@example.com", "phone": "+79120000001"})
+    written = subj.save(svc, admin, {"email": "one@example.com", "phone": "+79120000001"})
+    # The email names `a`; the phone is shared, so `b` is proposed to a steward, never folded in.
+    assert (written.subject_id, written.created) == (a, False)
+    assert written.review == [{"subject": b, "reason": "identity.shared_phone"}]
     assert {a, b} == {s.id for s in Subject.select()}
 
 

@@ -130,6 +130,30 @@ class SubjectPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
+class HistoryEntryOut(Schema):
+    """One replaced, declined or restored value; `old` and `new` only for readers of personal data."""
+
+    id = fields.String(required=True, metadata={"description": "hst_…"})
+    at = fields.String()
+    actor = fields.String(metadata={"description": "principal id of whoever wrote the change"})
+    source = fields.String(allow_none=True)
+    field = fields.String(metadata={"description": "profile field; map fields per key (channels.telegram)"})
+    change = fields.String(validate=validate.OneOf(("replaced", "declined", "restored")))
+    old = fields.Raw(allow_none=True, metadata={"description": "the value before (replaced, restored)"})
+    new = fields.Raw(allow_none=True, metadata={"description": "the value written, or declined"})
+    restored_at = fields.String(allow_none=True)
+
+
+class HistoryPage(Schema):
+    items = fields.List(fields.Nested(HistoryEntryOut))
+
+
+class RestoreOut(Schema):
+    entry = fields.Nested(HistoryEntryOut, metadata={"description": "the entry whose value was put back"})
+    restored = fields.Nested(HistoryEntryOut, metadata={"description": "the new entry recording the restore"})
+    subject = fields.Nested(SubjectOut, metadata={"description": "the subject after the restore"})
+
+
 class AuditEntryOut(Schema):
     seq = fields.Integer()
     ts = fields.String()

@@ -19,6 +19,15 @@ def emit(ctx: click.Context, data: Any, text: str | None = None) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def one_line(value: Any) -> str:
+    """A value on one line of a table: list items and map entries joined with commas, nothing as ''."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}:{v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
 def wants_json(ctx: click.Context) -> bool:
     """True when --json was given on the command or the root group."""
     node: click.Context | None = ctx

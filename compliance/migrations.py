@@ -13,6 +13,7 @@ from compliance.dsar import models as dsar_models
 from compliance.jobs import models as jobs_models
 from compliance.stewardship import models as stewardship_models
 from compliance.store import models
+from compliance.store.db import is_postgres
 from compliance.subjects import history as subject_history
 
 
@@ -32,6 +33,14 @@ def _tables(models_of: Callable[[], list]) -> Callable[[object], None]:
     return apply
 
 
+def _history_field_as_text(db) -> None:
+    """A history field name holds a map key ("custom.<import column>") of any length: varchar(40) -> text.
+    SQLite does not enforce declared lengths, so only PostgreSQL needs the change."""
+    if is_postgres(db):
+        table = subject_history.SubjectHistory._meta.table_name
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "field" TYPE text')
+
+
 # Every migration names its tables explicitly: moving a domain module is an ImportError here, never a
 # migration that silently stops being applied.
 MIGRATIONS: list[Migration] = [
@@ -43,6 +52,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "hygiene", _tables(lambda: stewardship_models.HYGIENE_MODELS)),
     Migration(7, "jobs", _tables(lambda: jobs_models.JOB_MODELS)),
     Migration(8, "subject value history", _tables(lambda: subject_history.HISTORY_MODELS)),
+    Migration(9, "subject value history: field names of any length", _history_field_as_text),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Subjects: create/upsert, read, correct, look up, list."""
+"""Subjects: create/upsert, read, correct, look up, list; value history and restores."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from api.routing import Operation, ScopedBlueprint, current_actor, schema_instan
 from compliance.consent import signals
 from compliance.errors import Invalid
 from compliance.subjects import profiles as subjects
+from compliance.subjects import values
 
 bp = ScopedBlueprint("subjects", __name__, url_prefix="/v1/subjects")
 TAGS = ("subjects",)
@@ -122,3 +123,35 @@ def patch_subject(subject_id, body):
     if not body:
         raise Invalid("nothing to change", errors=[{"field": "body", "code": "empty"}])
     return jsonify(schemas.SubjectOut().dump(subjects.correct(_svc(), current_actor(), subject_id, body)))
+
+
+@bp.operation(
+    "/<subject_id>/history",
+    "GET",
+    Operation(
+        "subjects:read_pii",
+        "Values of a subject that writes replaced or declined, and restores, oldest first",
+        response=schemas.HistoryPage,
+        tags=TAGS,
+        errors=(401, 403, 404),
+    ),
+)
+def subject_history(subject_id):
+    items = values.history(_svc(), current_actor(), subject_id)
+    return jsonify(schemas.HistoryPage().dump({"items": items}))
+
+
+@bp.operation(
+    "/<subject_id>/history/<entry_id>/restore",
+    "POST",
+    Operation(
+        "subjects:write",
+        "Put the value kept in a history entry back into its field",
+        response=schemas.RestoreOut,
+        tags=TAGS,
+        errors=(401, 403, 404, 409, 422),
+    ),
+)
+def restore_history_value(subject_id, entry_id):
+    result = values.restore_value(_svc(), current_actor(), entry_id, subject_id=subject_id)
+    return jsonify(schemas.RestoreOut().dump(result))

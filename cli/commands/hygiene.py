@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.output import emit, note
+from cli.output import emit, note, one_line
 from cli.root import cli, json_option, pass_app
 
 
@@ -82,18 +82,10 @@ def hygiene_review(ctx, app, status, limit, after, as_json):
         for row in item["fields"]:
             if row["a"] in (None, [], {}) and row["b"] in (None, [], {}):
                 continue
-            lines.append(f"    {row['field']:<13} {_show(row['a']):<40} | {_show(row['b'])}")
+            lines.append(f"    {row['field']:<13} {one_line(row['a']):<40} | {one_line(row['b'])}")
     if cursor:
         lines.append(f"more: consentry hygiene review --after {cursor}")
     emit(ctx, {"items": items, "next_cursor": cursor}, "\n".join(lines) or f"no {status} candidates")
-
-
-def _show(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}:{v}" for k, v in value.items())
-    return "" if value is None else str(value)
 
 
 @hygiene.command("merge")

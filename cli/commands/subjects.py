@@ -1,4 +1,4 @@
-"""Customer-base commands: import, export, demo, subjects show/segments."""
+"""Customer-base commands: import, export, demo, subjects show/segments/history/restore-value."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.output import emit, stderr_is_tty, wants_json
+from cli.output import emit, one_line, stderr_is_tty, wants_json
 from cli.root import cli, json_option, pass_app
 
 
@@ -107,7 +107,7 @@ def demo(ctx, app, customers, seed, as_json):
 
 @cli.group()
 def subjects():
-    """Look at subjects and segments."""
+    """Look at subjects, segments and value history."""
 
 
 @subjects.command("show")
@@ -159,3 +159,43 @@ def subjects_segments(ctx, app, as_json):
     for cell in report["rfm"][:10]:
         lines.append(f"  {cell['score']}: {cell['count']}")
     emit(ctx, report, "\n".join(lines))
+
+
+@subjects.command("history")
+@click.argument("subject")
+@json_option
+@pass_app
+@click.pass_context
+def subjects_history(ctx, app, subject, as_json):
+    """Values of SUBJECT that writes replaced or declined, and restores (needs subjects:read_pii)."""
+    from compliance.subjects import values
+
+    items = values.history(app.services, app.actor, subject)
+    lines = [f"{'entry':<28} {'at':<20} {'change':<9} {'field':<18} {'old':<28} {'new':<28} source"]
+    for e in items:
+        restored = f"  (restored {e['restored_at']})" if e["restored_at"] else ""
+        lines.append(
+            f"{e['id']:<28} {e['at']:<20} {e['change']:<9} {e['field']:<18} {one_line(e['old']) or '-':<28} "
+            f"{one_line(e['new']) or '-':<28} {e['source'] or '-'}{restored}"
+        )
+    if items:
+        lines.append("put a value back: consentry subjects restore-value ENTRY")
+    emit(ctx, items, "\n".join(lines) if items else f"{subject}: no replaced or declined values")
+
+
+@subjects.command("restore-value")
+@click.argument("entry")
+@json_option
+@pass_app
+@click.pass_context
+def subjects_restore_value(ctx, app, entry, as_json):
+    """Put the value kept in history ENTRY (hst_…) back into its field."""
+    from compliance.subjects import values
+
+    data = values.restore_value(app.services, app.actor, entry)
+    restored = data["restored"]
+    emit(
+        ctx,
+        data,
+        f"{data['subject']['id']}: {restored['field']} restored from {data['entry']['id']} (entry {restored['id']})",
+    )

@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     SUBJECT_EXPORT = "subject.export"
     SUBJECT_SEGMENTS = "subject.segments"
     SUBJECT_ERASE = "subject.erase"
+    SUBJECT_RESTORE_VALUE = "subject.restore_value"
     CONSENT_GRANT = "consent.grant"
     CONSENT_WITHDRAW = "consent.withdraw"
     CONSENT_CONFIRM = "consent.confirm"
@@ -72,6 +73,7 @@ DESCRIPTIONS: dict[str, str] = {
     "subject.export": "Subjects were exported in bulk (CSV/JSON); details hold format, purpose and count.",
     "subject.segments": "Subjects were assigned to lifecycle segments; details hold the count.",
     "subject.erase": "A subject was erased: data key destroyed, indexes removed, identifiers suppressed.",
+    "subject.restore_value": "A value kept in a subject's history was put back; details name the entry and field.",
     "consent.grant": "A subject granted consent for a purpose and channel.",
     "consent.withdraw": "A subject withdrew consent for a purpose and channel.",
     "consent.confirm": "A double opt-in grant was confirmed by the subject.",

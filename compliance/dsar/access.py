@@ -38,6 +38,7 @@ from compliance.policy.record import (
     retention_section,
 )
 from compliance.store.models import Interaction, Purchase, Subject
+from compliance.subjects import history as value_history
 from compliance.subjects.shape import profile_of
 from hygiene.profile import PII_FIELDS
 
@@ -88,6 +89,12 @@ def subject_data(svc, row, subject_id: str) -> dict[str, Any]:
         events = events.where(ConsentEvent.occurred_at >= since)
     request_ids = {m.request_id for m in RequestMatch.select().where(RequestMatch.subject_id == subject_id)}
     today = svc.clock.now().date()
+    # Values that writes replaced, declined or restored are held data too; government ids stay out here as well.
+    changes = [
+        e
+        for e in value_history.entries(subject_id)
+        if not GOV_ID.search(e["field"]) and (since is None or e["at"] >= iso(since))
+    ]
     return {
         "id": subject.id,
         "kind": subject.kind,
@@ -130,6 +137,7 @@ def subject_data(svc, row, subject_id: str) -> dict[str, Any]:
             view(r, today)
             for r in DsarRequest.select().where(DsarRequest.id.in_(list(request_ids))).order_by(DsarRequest.received_at)
         ],
+        "value_history": changes,
     }
 
 
@@ -143,6 +151,8 @@ def art15(svc, row, subjects: list[dict[str, Any]]) -> dict[str, Any]:
                 held.add(key)
         if (data.get("consent") or {}).get("events"):
             held.add("consent records")
+        if data.get("value_history"):
+            held.add("value history")
     categories = [
         {"category": cat, "fields": [f for f in fields if f in held] or fields}
         for cat, fields in DATA_CATEGORIES.items()
@@ -182,7 +192,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 
 def build(svc, row) -> bytes:
-    """The zip: data.json (everything), one CSV per table, art15.json and art15.csv."""
+    """The zip: data.json (everything), one CSV per table (value_history.csv included), art15.json and art15.csv."""
     subjects = [subject_data(svc, row, sid) for sid in included_subjects(row.id)]
     info = art15(svc, row, subjects)
     document = {
@@ -206,6 +216,7 @@ def build(svc, row) -> bytes:
     interaction_rows = [{"subject": s["id"], **i} for s in live for i in s["interactions"]]
     consent_rows = [{"subject": s["id"], **e} for s in live for e in s["consent"]["events"]]
     request_rows = [{"subject": s["id"], **r} for s in live for r in s["requests"]]
+    history_rows = [{"subject": s["id"], **e} for s in live for e in s["value_history"]]
     art15_rows = [{"section": k, "title": ART15[k], "content": v} for k, v in info.items() if k in ART15]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -247,6 +258,10 @@ def build(svc, row) -> bytes:
         archive.writestr(
             "requests.csv",
             _csv(request_rows, ["subject", "id", "type", "regime", "status", "received_at", "due_at", "response"]),
+        )
+        archive.writestr(
+            "value_history.csv",
+            _csv(history_rows, ["subject", "id", "at", "field", "change", "old", "new", "source", "restored_at"]),
         )
         archive.writestr("art15.csv", _csv(art15_rows, ["section", "title", "content"]))
     return buffer.getvalue()

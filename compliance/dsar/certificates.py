@@ -68,6 +68,7 @@ def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -
                     "profile": "encrypted profile cleared; data key destroyed (crypto-shredded)",
                     "data_keys_destroyed": shredded.get("data_keys_destroyed", 0),
                     "blind_indexes_deleted": shredded.get("blind_indexes_deleted", 0),
+                    "history_entries_deleted": shredded.get("history_entries_deleted", 0),
                     "purchases_deleted": hold.get("purchases_deleted", 0),
                     "interactions_deleted": done.get("interactions", {}).get("interactions_deleted", 0),
                     **{k: v for k, v in done.get("consent", {}).items()},

@@ -23,6 +23,7 @@ from compliance.dsar.records import complete
 from compliance.dsar.states import ERASURE_STEPS, StepHook
 from compliance.policy.recipients import to_notify
 from compliance.store.models import BlindIndex, DataKey, Interaction, Subject
+from compliance.subjects import history as value_history
 from compliance.subjects.shape import identifiers, profile_of
 
 
@@ -43,14 +44,20 @@ def _mark(svc, request_id: str, subject_id: str, step: str, details: dict[str, A
 
 
 def shred(svc, subject_id: str) -> dict[str, Any]:
-    """Crypto-shred a subject: delete its data key and blind indexes, clear its encrypted columns."""
+    """Crypto-shred a subject: delete its data key, blind indexes and value history, clear its encrypted columns."""
     indexes = BlindIndex.delete().where(BlindIndex.subject_id == subject_id).execute()
+    # Unreadable once the key is gone, but the rows would still say which fields changed when and by whom.
+    history_rows = value_history.erase(subject_id)
     keys = DataKey.delete().where(DataKey.subject_id == subject_id).execute()
     Subject.update(pii=None, extra=None, flags="[]", erased_at=svc.clock.now(), updated_at=svc.clock.now()).where(
         Subject.id == subject_id
     ).execute()
     svc.keyring.forget(subject_id)
-    return {"blind_indexes_deleted": int(indexes), "data_keys_destroyed": int(keys)}
+    return {
+        "blind_indexes_deleted": int(indexes),
+        "data_keys_destroyed": int(keys),
+        "history_entries_deleted": int(history_rows),
+    }
 
 
 def delete_consent(subject_id: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def fulfil(svc, actor: Actor, row: DsarRequest, people: list[str], *, on_step: S
                 if single in changes:  # the corrected value replaces the wrong primary one, others stay
                     rest = (profile.get(plural) or [])[1:]
                     mine[plural] = [v for v in [changes[single], *rest] if v]
-            correct(svc, svc.system_actor("dsar"), sid, mine)
+            correct(svc, svc.system_actor("dsar"), sid, mine, source=row.id)  # history names the request
         queue_notices(svc, row, people, "rectification", fields=sorted(changes))
         notify_requester(svc, actor, row, f"Your request {row.id} is done", "We corrected your data as you asked.")
         complete(svc, actor, row, "rectified", fields=sorted(changes))

@@ -23,6 +23,7 @@ DATA_CATEGORIES = {
     "purchase history": ["amount", "currency", "date", "category", "order reference"],
     "interactions": ["channel", "kind", "time", "summary"],
     "consent records": ["purpose", "channel", "action", "time", "source", "notice version", "evidence"],
+    "value history": ["field", "replaced or declined value", "time", "source"],
 }
 SECURITY_MEASURES = (
     "Every personal-data field encrypted with AES-256-GCM under a per-person data key (Art. 32(1)(a))",

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import CharField, DateTimeField
+from peewee import CharField, DateTimeField, TextField
 
+from compliance.clock import iso
 from compliance.ids import new_id
 from compliance.store.fields import EncryptedField, EncryptedModel
 from compliance.store.models import BaseModel
+from hygiene.profile import LIST_FIELDS, MAP_FIELDS, TEXT_FIELDS
 
 CHANGES = ("replaced", "declined", "restored")
 
@@ -29,7 +31,7 @@ class SubjectHistory(EncryptedModel, BaseModel):
     at = DateTimeField()
     actor = CharField(max_length=64)  # principal id, never a name
     source = CharField(max_length=64, null=True)
-    field = CharField(max_length=40)
+    field = TextField()  # "city", "emails" (a whole list), "channels.telegram", "custom.<key>" (keys of any length)
     change = CharField(max_length=16)  # replaced: `new` took the place of `old`; declined: `new` was kept aside
     restored_at = DateTimeField(null=True)
     values = EncryptedField()  # {"old": ..., "new": ...}
@@ -49,6 +51,60 @@ class Change:
     old: Any
     new: Any
     change: str
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """Every field a write changed, as "replaced": text fields, whole lists, and map fields key by key."""
+    out = [
+        Change(name, before.get(name), after.get(name), "replaced")
+        for name in TEXT_FIELDS
+        if before.get(name) != after.get(name)
+    ]
+    out += [
+        Change(name, list(before.get(name) or []), list(after.get(name) or []), "replaced")
+        for name in LIST_FIELDS
+        if list(before.get(name) or []) != list(after.get(name) or [])
+    ]
+    for name in MAP_FIELDS:
+        old, new = before.get(name) or {}, after.get(name) or {}
+        out += [
+            Change(f"{name}.{key}", old.get(key), new.get(key), "replaced")
+            for key in sorted({*old, *new}, key=str)
+            if old.get(key) != new.get(key)
+        ]
+    return out
+
+
+def field_value(profile: dict[str, Any], field: str) -> Any:
+    """The value a history field name points at in a profile ("channels.telegram": one key of a map)."""
+    name, _, key = field.partition(".")
+    if name in MAP_FIELDS:
+        return (profile.get(name) or {}).get(key) if key else dict(profile.get(name) or {})
+    if name in LIST_FIELDS:
+        return list(profile.get(name) or [])
+    return profile.get(name)
+
+
+def with_value(profile: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """A copy of the profile with one field set (None removes a map key; a list field takes a whole list)."""
+    name, _, key = field.partition(".")
+    out = dict(profile)
+    if name in MAP_FIELDS and key:
+        mapping = dict(out.get(name) or {})
+        if value is None:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = value
+        out[name] = mapping
+    elif name in MAP_FIELDS:
+        out[name] = dict(value or {})
+    elif name in LIST_FIELDS:
+        out[name] = list(value or [])
+    elif name in TEXT_FIELDS and not key:
+        out[name] = value
+    else:
+        raise ValueError(f"unknown history field {field!r}")
+    return out
 
 
 def rows(subject_id: str, changes: Iterable[Change], *, actor: str, source: str | None, at) -> list[dict]:
@@ -91,16 +147,19 @@ def entries(subject_id: str) -> list[dict[str, Any]]:
 def view(row: SubjectHistory) -> dict[str, Any]:
     """One entry as the CLI, the API and the access bundle show it."""
     values = row.values or {}
+    return {**view_meta(row), "old": values.get("old"), "new": values.get("new")}
+
+
+def view_meta(row: SubjectHistory) -> dict[str, Any]:
+    """One entry without its values (for callers who may not see personal data; nothing is decrypted)."""
     return {
         "id": row.id,
-        "at": row.at.isoformat() if hasattr(row.at, "isoformat") else str(row.at),
+        "at": iso(row.at),
         "actor": row.actor,
         "source": row.source,
         "field": row.field,
         "change": row.change,
-        "old": values.get("old"),
-        "new": values.get("new"),
-        "restored_at": row.restored_at.isoformat() if row.restored_at else None,
+        "restored_at": iso(row.restored_at),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from compliance.audit.actions import AuditAction
 from compliance.crypto.blind_index import EMAIL, EXTERNAL, PHONE
 from compliance.errors import Invalid, Suppressed
 from compliance.store.models import Subject
+from compliance.subjects import history as value_history
 from compliance.subjects import writer
 from compliance.subjects.lookup import find_subjects, load
 from compliance.subjects.shape import KINDS, coerce_profile, profile_of, require_identity
@@ -87,13 +89,17 @@ def lookup(
     return sorted(live)
 
 
-def correct(svc, actor: Actor, subject_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Apply field changes to a subject (a None value clears a field); returns the new masked/unmasked view."""
+def correct(
+    svc, actor: Actor, subject_id: str, changes: dict[str, Any], *, source: str | None = None
+) -> dict[str, Any]:
+    """Apply field changes to a subject (a None value clears a field), keeping every replaced value in its
+    history (source: what asked for the change, the actor's channel by default); returns the new view."""
     actor.require("subjects:write")
     region = svc.policies.default_region
     with svc.transaction():
         subject = load(subject_id)
         profile = profile_of(subject)
+        before = copy.deepcopy(profile)
         incoming = coerce_profile(changes, region, strict=True)
         for key in changes:
             target = SINGULAR.get(key, key)
@@ -108,6 +114,13 @@ def correct(svc, actor: Actor, subject_id: str, changes: dict[str, Any]) -> dict
         require_identity(profile)
         subject.updated_at = svc.clock.now()
         writer.write_subject(svc, subject, profile)
+        value_history.write(
+            subject_id,
+            value_history.changes_between(before, profile),
+            actor=actor.principal_id,
+            source=source or actor.channel or None,
+            at=subject.updated_at,
+        )
         svc.audit.record(actor, AuditAction.SUBJECT_UPDATE, subject_id, details={"fields": sorted(changes)})
     if not actor.can("subjects:read"):
         return {"id": subject_id}  # writers without read access learn nothing back

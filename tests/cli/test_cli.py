@@ -6,26 +6,9 @@ import json
 import stat
 
 import pytest
-from click.testing import CliRunner
 
-from cli.main import get_cli
 from compliance.policy.loader import SHIPPED
 from compliance.services import POLICY_CHECKS
-
-
-@pytest.fixture
-def run(tmp_path, database_url):
-    """Invoke consentry on a fresh instance; returns (exit code, stdout, stderr)."""
-    home = tmp_path / "instance"
-    runner = CliRunner()
-    env = {"CONSENTRY_HOME": str(home), "CONSENTRY_DATABASE_URL": database_url, "CONSENTRY_MASTER_KEY": ""}
-
-    def invoke(*args: str):
-        result = runner.invoke(get_cli(), list(args), env=env, catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
-
-    invoke.home = home
-    return invoke
 
 
 def test_init_creates_instance_and_is_rerunnable(run):

@@ -14,6 +14,7 @@ from compliance.consent import ledger as consent
 from compliance.dsar import intake as rq
 from compliance.ids import new_id
 from compliance.stewardship import merges
+from compliance.subjects import history
 from compliance.subjects import profiles as subj
 from compliance.subjects.candidates import MergeCandidate
 from tests.support.api_helpers import ROLES, auth
@@ -26,6 +27,7 @@ HYG_READ = {"admin", "dpo", "steward"}
 HYG_WRITE = {"admin", "steward"}
 SUBJ_READ = {"admin", "dpo", "steward", "analyst"}
 SUBJ_WRITE = {"admin", "steward", "app"}
+SUBJ_PII = {"admin", "dpo", "steward"}
 
 # (METHOD, rule) -> roles allowed, or PUBLIC.
 EXPECTED: dict[tuple[str, str], set[str] | str] = {
@@ -39,6 +41,8 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/v1/subjects/lookup"): SUBJ_READ,
     ("GET", "/v1/subjects/<subject_id>"): SUBJ_READ,
     ("PATCH", "/v1/subjects/<subject_id>"): SUBJ_WRITE,
+    ("GET", "/v1/subjects/<subject_id>/history"): SUBJ_PII,
+    ("POST", "/v1/subjects/<subject_id>/history/<entry_id>/restore"): SUBJ_WRITE,
     # audit
     ("GET", "/v1/audit"): DPO,
     ("GET", "/v1/audit/verify"): DPO,
@@ -120,6 +124,8 @@ def path_ids(svc) -> dict[str, str]:
     """Values for the path parameters: ids of real objects on the test instance."""
     actor = svc.system_actor("t")
     sid, _ = subj.upsert(svc, actor, {"email": "x@example.com", "first_name": "X"})
+    subj.correct(svc, actor, sid, {"city": "Омск"})  # a history entry (city replaced) to restore
+    (entry,) = history.entries(sid)
     consenting, _ = subj.upsert(svc, actor, {"email": "consent-matrix@example.com"})
     event = consent.record(svc, actor, subject=consenting, purpose="sms_marketing", action="grant", source="test")
     requester, _ = subj.upsert(svc, actor, {"email": "requests-matrix@example.com", "first_name": "Matrix"})
@@ -139,6 +145,7 @@ def path_ids(svc) -> dict[str, str]:
         "request_id": request["id"],
         "candidate_id": candidate,
         "merge_id": merged["id"],
+        "entry_id": entry["id"],
     }
 
 

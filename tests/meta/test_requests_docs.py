@@ -53,13 +53,16 @@ class Replay:
         return result.stdout
 
     def curl(self, args: list[str]) -> bytes:
-        if self.client is None:
-            from api import create_app
-            from compliance.services import build_services
-            from compliance.settings import Settings
+        # A fresh app per call: a consentry command in between rebinds (and closes) the database, as a server
+        # process and a CLI run are separate processes in the guide.
+        from api import create_app
+        from compliance.services import build_services
+        from compliance.settings import Settings
 
-            settings = Settings.load(env={}, home=self.cwd / self.env["CONSENTRY_HOME"])
-            self.client = create_app({"TESTING": True}, services=build_services(settings)).test_client()
+        if self.client is not None:
+            self.client.application.extensions["consentry"].close()
+        settings = Settings.load(env={}, home=self.cwd / self.env["CONSENTRY_HOME"])
+        self.client = create_app({"TESTING": True}, services=build_services(settings)).test_client()
         method, headers, body, out, url = "GET", {}, None, None, None
         items = iter(args[1:])
         for arg in items:

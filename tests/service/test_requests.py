@@ -32,6 +32,7 @@ from compliance.dsar import process as processing
 from compliance.dsar.models import DsarRequest, RequestNotice
 from compliance.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from compliance.store.models import BlindIndex, Subject
+from compliance.subjects import history
 from compliance.subjects.profiles import upsert
 from compliance.subjects.shape import profile_of
 from tests.conftest import actor_with_role
@@ -404,6 +405,10 @@ def test_rectification_updates_value_and_notifies_recipients(svc, admin, olga):
     profile = profile_of(Subject.get_by_id(olga))
     assert profile["last_name"] == "Сидорова" and profile["city"] == "Тверь"
     assert out["response"] == "rectified"
+    # The wrong values are not lost: the history keeps them, naming the request as the source.
+    kept = {(e["field"], e["old"], e["new"], e["source"]) for e in history.entries(olga)}
+    assert ("last_name", OLGA["last_name"], "Сидорова", req["id"]) in kept
+    assert ("city", OLGA.get("city"), "Тверь", req["id"]) in kept
     recipients = {n["recipient"] for n in out["notices"]}
     assert recipients == {"mailer", "sms_gateway", "messenger_gateway", "ad_partners", "crm"}
     assert all(n["status"] == "pending" for n in out["notices"])

@@ -27,6 +27,8 @@ class Settings:
     max_page_size: int = 200
     max_bulk_checks: int = 1000
     import_batch_size: int = 2000
+    # Processes that read a big import file (one per core, at most 4); 1 reads in the importing process.
+    import_workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
     fast_check: bool = True  # serve well-formed GET /v1/consent/check without Flask's request machinery
     log_file: Path | None = None
     outbox_dir: Path | None = None
@@ -68,6 +70,7 @@ class Settings:
             ("max_page_size", "CONSENTRY_MAX_PAGE_SIZE"),
             ("max_bulk_checks", "CONSENTRY_MAX_BULK_CHECKS"),
             ("import_batch_size", "CONSENTRY_IMPORT_BATCH_SIZE"),
+            ("import_workers", "CONSENTRY_IMPORT_WORKERS"),
         ):
             raw = pick(name, env_name, None)
             if raw is not None:

@@ -38,6 +38,7 @@ SHARED_REASONS = {
     "external": "identity.shared_external_id",
 }
 SEVERAL = "identity.several_subjects"
+WIDELY_SHARED = "identity.widely_shared"  # warning: a shared identifier past review_limit proposed nothing
 # When a record could update several subjects, the strongest kind of link decides which one.
 STRENGTH = {"external": 3, "email": 2, "channel": 1, "phone": 0}
 
@@ -53,6 +54,9 @@ class IdentityRules:
     default_region: str = "RU"
     # Survivorship between values of equal quality: sources listed first win (policies/identity.yaml).
     source_priority: tuple[str, ...] = ()
+    # A shared identifier held by this many subjects already is a switchboard, not a household: a row meeting
+    # others only through it queues no more candidates (an office of 600 would queue 179,700 pairs).
+    review_limit: int = 10
 
     def shared(self, kind: str) -> bool:
         """True when a match on this identifier kind proves nothing about identity."""

@@ -6,7 +6,7 @@ answered here from the same parse, so a number cannot be valid for one module an
 
 from __future__ import annotations
 
-from functools import lru_cache
+from itertools import islice
 from types import MappingProxyType
 
 import phonenumbers
@@ -28,7 +28,10 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
         return None
     text = str(value).strip()
     # A number written with a leading "+" carries its country: the default region plays no part.
-    key = (text, "+") if text.startswith("+") else (text, default_region)
+    if text.startswith("+"):
+        key = (text, "+")
+    else:
+        key = (text, default_region)
     found = _KEYS.get(key, _UNKNOWN)
     if found is _UNKNOWN:
         found = _remember(_KEYS, key, _e164_of(text, default_region))
@@ -36,18 +39,22 @@ def phone_key(value: str | None, default_region: str = "RU") -> str | None:
 
 
 # Parsing is the costly part of an import row, and the same number is asked about as typed and then in its
-# E.164 form (stored form, blind index, validity flag). Both caches hold pure functions of their keys; the
-# validity check parses the E.164 form anyway, so it also records that form's own key (same parse, same
-# answer as phone_key would compute), which saves the third parse of every new number.
+# E.164 form (stored form, blind index, validity flag, line type). So each typed text is parsed once (_KEYS)
+# and its E.164 form once, unless it was typed that way: that one parse gives the form's own key, validity
+# and line type (_FACTS). An import parses every row before it writes any, so a
+# number is asked about again a whole file later: the caches must hold a large file's numbers, and when full
+# they forget their oldest half, not everything (clearing all at once made a 100k-row import parse most
+# numbers twice more). Both hold pure functions of their keys.
 _KEYS: dict[tuple[str, str], str | None] = {}
-_VALID: dict[str, bool] = {}
-_CACHE_LIMIT = 131072
+_FACTS: dict[str, tuple[bool, str]] = {}  # E.164 form -> (valid, line type)
+_CACHE_LIMIT = 1 << 19
 _UNKNOWN = object()  # None is a cached answer (not a possible number)
 
 
 def _remember(cache: dict, key, value):
     if len(cache) >= _CACHE_LIMIT:
-        cache.clear()  # forgetting only costs parsing again
+        for old in list(islice(cache, _CACHE_LIMIT // 2)):  # dicts keep insertion order: oldest first
+            del cache[old]
     cache[key] = value
     return value
 
@@ -64,10 +71,29 @@ def _e164_of(text: str, default_region: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     e164 = _format_possible(number)
-    if e164 == text and e164 not in _VALID:
-        # Typed in E.164 already: this parse is the one the validity check would make of that form.
-        _remember(_VALID, e164, phonenumbers.is_valid_number(number))
+    if e164 is not None and e164 == text and e164 not in _FACTS:
+        # Typed in E.164 already: this parse is the one the validity check would make of that form. (Another
+        # typed form's number may differ from its E.164 form's: "+375 8812..." is +3758812..., which parses
+        # as +375812..., so that form is parsed in its own right.)
+        _remember(_FACTS, e164, _facts_of(number))
     return e164
+
+
+def _facts_of(number: phonenumbers.PhoneNumber) -> tuple[bool, str]:
+    # is_valid_number is "the line type of the number's region is not UNKNOWN": one type lookup answers both.
+    kind = phonenumbers.number_type(number)
+    valid = kind != PhoneNumberType.UNKNOWN and phonenumbers.region_code_for_number(number) is not None
+    return valid, _PHONE_TYPES.get(kind, "unknown") if valid else "unknown"
+
+
+def _facts(e164: str) -> tuple[bool, str]:
+    found = _FACTS.get(e164)
+    if found is None:
+        number = phonenumbers.parse(e164)
+        found = _remember(_FACTS, e164, _facts_of(number))
+        if (e164, "+") not in _KEYS:  # the same parse answers phone_key of the E.164 form
+            _remember(_KEYS, (e164, "+"), _format_possible(number))
+    return found
 
 
 def _format_possible(number: phonenumbers.PhoneNumber) -> str | None:
@@ -76,14 +102,25 @@ def _format_possible(number: phonenumbers.PhoneNumber) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _is_valid_e164(e164: str) -> bool:
-    found = _VALID.get(e164)
-    if found is None:
-        number = phonenumbers.parse(e164)
-        found = _remember(_VALID, e164, phonenumbers.is_valid_number(number))
-        if (e164, "+") not in _KEYS:
-            _remember(_KEYS, (e164, "+"), _format_possible(number))
-    return found
+def known(values, default_region: str = "RU") -> list[tuple[tuple[str, str], str | None, tuple[bool, str] | None]]:
+    """What the caches already hold about these phones: (cache key, E.164 form, facts) of each one parsed."""
+    out = []
+    for value in values:
+        text = str(value).strip()
+        key = (text, "+") if text.startswith("+") else (text, default_region)
+        e164 = _KEYS.get(key, _UNKNOWN)
+        if e164 is not _UNKNOWN:
+            out.append((key, e164, _FACTS.get(e164) if e164 else None))
+    return out
+
+
+def learn(entries) -> None:
+    """Take in what another process parsed (entries of known()): the answers are pure functions of the keys."""
+    for key, e164, facts in entries:
+        if key not in _KEYS:
+            _remember(_KEYS, key, e164)
+        if facts is not None and e164 not in _FACTS:
+            _remember(_FACTS, e164, facts)
 
 
 def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
@@ -91,16 +128,16 @@ def valid_phone(value: str | None, default_region: str = "RU") -> str | None:
     e164 = phone_key(value, default_region)
     if e164 is None:
         return None
-    return e164 if _is_valid_e164(e164) else None
+    return e164 if _facts(e164)[0] else None
 
 
-@lru_cache(maxsize=1 << 16)
 def phone_info(value: str | None, region: str = "RU") -> tuple[str | None, str]:
-    """(valid_phone(value), its line type: "mobile", "fixed_line", ... or "unknown"), memoised."""
-    e164 = valid_phone(value, region)
+    """(valid_phone(value), its line type: "mobile", "fixed_line", ... or "unknown")."""
+    e164 = phone_key(value, region)
     if e164 is None:
         return None, "unknown"
-    return e164, _PHONE_TYPES.get(phonenumbers.number_type(phonenumbers.parse(e164)), "unknown")
+    valid, kind = _facts(e164)
+    return (e164, kind) if valid else (None, "unknown")
 
 
 def phone_type(value: str | None, region: str = "RU") -> str:

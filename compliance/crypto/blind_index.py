@@ -26,6 +26,10 @@ class BlindIndexer:
         # One HMAC object per key version, copied per digest: cheaper than keying a new one each time.
         self._macs = {v: hmac.new(k, digestmod=hashlib.sha256) for v, k in self._keys.items()}
 
+    def __reduce__(self):
+        # Picklable as its keys (the HMAC objects are not): import reads rows in worker processes.
+        return (BlindIndexer, (self._keys, self.active, self.default_region))
+
     @property
     def versions(self) -> list[int]:
         """Index-key versions available for lookups, newest first."""

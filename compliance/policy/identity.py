@@ -10,7 +10,7 @@ from hygiene.identity import COMPARABLE, IdentityRules
 
 # Policy names for identifier kinds -> the blind-index kinds the store uses.
 IDENTIFIERS = {"external_id": "external", "email": "email", "phone": "phone", "channel": "channel"}
-KEYS = {"unique", "compare", "shared_mailboxes", "source_priority"}
+KEYS = {"unique", "compare", "shared_mailboxes", "source_priority", "review_limit"}
 
 
 def _names(data: dict[str, Any], key: str, allowed: set[str] | None = None) -> list[str]:
@@ -40,12 +40,16 @@ def parse(data: dict[str, Any], default_region: str = "RU") -> IdentityRules:
     compare = _names(data, "compare", set(COMPARABLE)) if "compare" in data else list(COMPARABLE)
     mailboxes = _names(data, "shared_mailboxes")
     priority = _names(data, "source_priority")
+    limit = data.get("review_limit", 10)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 2:
+        raise PolicyError("identity.yaml: review_limit must be a whole number of at least 2")
     return IdentityRules(
         unique=frozenset(IDENTIFIERS[name] for name in unique),
         compare=tuple(compare),
         shared_local_parts=frozenset(m.strip().lower() for m in mailboxes),
         default_region=default_region,
         source_priority=tuple(priority),
+        review_limit=limit,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from compliance.crypto import envelope
@@ -28,6 +30,7 @@ class Keyring:
         self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._holds = 0  # while > 0 nothing is evicted (see held())
 
     def new_key(self, subject_id: str, key_gen: int = 1) -> dict[str, Any]:
         """Create a data key for a subject; return the DataKey row to insert (wrapped under the active KEK)."""
@@ -41,8 +44,24 @@ class Keyring:
         with self._lock:
             self._cache[subject_id] = (key_gen, dek)
             self._cache.move_to_end(subject_id)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._trim()
+
+    def _trim(self) -> None:
+        while self._holds == 0 and len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep every key cached until the block ends: a batch that creates or reads more subjects than the
+        cache holds would otherwise evict keys it is about to seal with, and read each back from the table."""
+        with self._lock:
+            self._holds += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holds -= 1
+                self._trim()
 
     def forget(self, subject_id: str) -> None:
         """Drop a subject's key from the cache (erasure, merge undo)."""

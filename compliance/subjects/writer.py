@@ -30,7 +30,7 @@ from compliance.subjects.shape import (
     split_profile,
 )
 from hygiene.features import Features, features
-from hygiene.identity import Link, decide, is_role_mailbox
+from hygiene.identity import WIDELY_SHARED, Link, decide, is_role_mailbox
 from hygiene.score import score_features
 from hygiene.value_rank import merge
 
@@ -54,6 +54,7 @@ class Incoming:
     # Filled by resolve_digests (import computes them once, to plan its batches): digests under every live
     # index key, those under the active key, and the digests of role mailboxes.
     digests: tuple[list[tuple[str, bytes]], list[tuple[str, bytes]], set[tuple[str, bytes]]] | None = None
+    flags: list[dict[str, str]] | None = None  # contact_flags of the profile, when the caller computed them
 
 
 @dataclass
@@ -100,20 +101,28 @@ class _State:
     features: Features | None = None  # the scorer's features of `profile`; None: compute on first need
 
 
-def resolve_digests(svc, row: Incoming) -> list[tuple[str, bytes]]:
+Digests = tuple[list[Pair], list[Pair], set[Pair]]
+
+
+def row_digests(indexer, rules, profile: dict[str, Any]) -> Digests:
+    """A profile's blind-index digests under every live key, those under the active key, and the digests of
+    role mailboxes (a pure function of the profile, the index keys and the identity rules)."""
+    pairs, active, roles = [], [], set()
+    for kind, value in identifiers(profile):
+        role = kind == EMAIL and is_role_mailbox(value, rules)
+        for version, digest in indexer.all_digests(kind, value):
+            pairs.append((kind, digest))
+            if role:
+                roles.add((kind, digest))
+            if version == indexer.active:
+                active.append((kind, digest))
+    return pairs, active, roles
+
+
+def resolve_digests(svc, row: Incoming) -> list[Pair]:
     """Compute (once) a row's blind-index digests; returns those under every live key (the row's identity keys)."""
     if row.digests is None:
-        indexer, rules = svc.indexer, identity_rules(svc)
-        pairs, active, roles = [], [], set()
-        for kind, value in identifiers(row.profile):
-            role = kind == EMAIL and is_role_mailbox(value, rules)
-            for version, digest in indexer.all_digests(kind, value):
-                pairs.append((kind, digest))
-                if role:
-                    roles.add((kind, digest))
-                if version == indexer.active:
-                    active.append((kind, digest))
-        row.digests = (pairs, active, roles)
+        row.digests = row_digests(svc.indexer, identity_rules(svc), row.profile)
     return row.digests[0]
 
 
@@ -125,7 +134,8 @@ def link_kind(kind: str) -> str:
 def write(svc, rows: list[Incoming], mode: Mode = IMPORT, *, actor_id: str = "system",
           run_id: str | None = None) -> list[Outcome]:
     """Create or update a subject for each row (caller holds the transaction); one Outcome per row, in order."""
-    return _Batch(svc, rows, mode, actor_id, run_id or new_id("imp")).run()
+    with svc.keyring.held():
+        return _Batch(svc, rows, mode, actor_id, run_id or new_id("imp")).run()
 
 
 class _Batch:
@@ -175,12 +185,14 @@ class _Batch:
             if any(p in suppressed for p in pairs):
                 outcomes.append(Outcome(SUPPRESSED))
                 continue
-            links = self._links(pairs, owners, roles)
+            links, widely = self._links(pairs, owners, roles)
             roles_only = frozenset(sid for sid, (_, _, role) in links.items() if role)
             mine = features(row.profile, self.region) if links else None
             decision = decide(row.profile, [link for link, _, _ in links.values()], self.rules, roles_only, mine)
             objected = any(p in marketing for p in pairs)
-            flags = contact_flags(row.profile, self.region)
+            flags = row.flags if row.flags is not None else contact_flags(row.profile, self.region)
+            if widely:
+                flags = [*flags, *({"field": kind, "code": WIDELY_SHARED} for kind in widely)]
             if decision.target is None:
                 target = new_id("sub")
                 self.subjects[target] = _State(row.profile, row.source, new=True, kind=row.kind,
@@ -205,20 +217,29 @@ class _Batch:
             self._write(sources)
         return outcomes
 
-    def _links(self, pairs: list[Pair], owners: dict[Pair, set[str]], roles: set[Pair]) -> dict[str, tuple]:
-        """The subjects a row meets, as {id: (Link, kinds, only-through-role-mailboxes)}."""
+    def _links(self, pairs: list[Pair], owners: dict[Pair, set[str]], roles: set[Pair]) -> tuple[dict[str, tuple],
+                                                                                              list[str]]:
+        """The subjects a row meets, as {id: (Link, kinds, only-through-role-mailboxes)}, and the fields of the
+        shared identifiers it met past the policy's review_limit (which link it to no one)."""
         kinds: dict[str, set[str]] = {}
         emails: dict[str, list[bool]] = {}
+        widely: set[str] = set()
         for pair in pairs:
-            for sid in owners.get(pair, ()):
-                kinds.setdefault(sid, set()).add(link_kind(pair[0]))
+            holders = owners.get(pair, ())
+            kind = link_kind(pair[0])
+            if len(holders) >= self.rules.review_limit and (self.rules.shared(kind) or pair in roles):
+                widely.add(kind)
+                continue
+            for sid in holders:
+                kinds.setdefault(sid, set()).add(kind)
                 if pair[0] == EMAIL:
                     emails.setdefault(sid, []).append(pair in roles)
-        return {
+        links = {
             sid: (Link(sid, self.subjects[sid].profile, frozenset(found), self._features(sid)), found,
                   all(emails.get(sid, [False])))
             for sid, found in sorted(kinds.items())
         }
+        return links, sorted(widely)
 
     def _features(self, subject_id: str) -> Features:
         """The scorer's features of a subject's current profile, computed once per version of the profile."""

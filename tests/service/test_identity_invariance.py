@@ -61,3 +61,40 @@ def test_batch_size_and_row_order_do_not_change_the_outcome(svc, admin):
         assert import_household(svc, admin, rows, batch_size) == reference
 
     same_outcome()
+
+
+def test_reading_in_worker_processes_changes_nothing(svc, admin, monkeypatch):
+    """A file read by a pool of processes (subjects.row_pool) gives the same report, row for row, and the same
+    subjects and candidates as one read in the importing process: messy and bad rows included."""
+    from compliance.subjects import row_pool
+
+    rows = [dict(r) for r in ids.HOUSEHOLD] * 3
+    rows += [{"email": "not-an-address", "first_name": "Борис"}, {"phone": "12", "kind": "alien"},
+             {"notes": "no name, no contact"}, {"phone": "8 (916) 111-22-33", "first_name": "Ольга"}]
+    rows += [{"email": f"user{i}@example.org", "phone": f"+7 916 {i:07d}"[:16]} for i in range(90)]
+    monkeypatch.setattr(row_pool, "POOL_FROM", 20)
+    monkeypatch.setattr(row_pool, "CHUNK", 7)
+    pools = []
+
+    class CountedPool(row_pool.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(row_pool, "ProcessPoolExecutor", CountedPool)
+    # The pool forks only a single-threaded process; whatever threads earlier tests left behind, fork here.
+    monkeypatch.setattr(row_pool.threading, "active_count", lambda: 1)
+
+    def run(workers):
+        ids.clear_store()
+        report = Importer(svc, admin, source="crm", batch_size=25, workers=workers).run([dict(r) for r in rows])
+        found = report.as_dict()
+        found.pop("run")
+        return found, ids.snapshot()
+
+    serial = run(1)
+    assert not pools
+    pooled = run(2)
+    assert pools and pools[0][0] == 2  # the rows really went through two worker processes
+    assert pooled == serial
+    assert serial[0]["rejected"] == 2 and serial[0]["errors"]  # the bad rows are in the comparison

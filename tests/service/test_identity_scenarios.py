@@ -144,6 +144,52 @@ def test_colleagues_behind_one_switchboard_stay_three_people(svc, admin, batch_s
     assert all(reasons == [SHARED_PHONE] for reasons in pairs.values())
 
 
+def office(size: int) -> list[dict[str, str]]:
+    """`size` colleagues with personal mailboxes behind one switchboard number, typed in three ways."""
+    typed = ["+7 (495) 123-45-67", "8 495 123 45 67", "+74951234567"]
+    names = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Захар", "Ирина", "Кирилл", "Лидия"]
+    return [{"first_name": names[i % len(names)], "last_name": f"Сотрудник-{i}", "email": f"emp{i}@romashka.ru",
+             "phone": typed[i % 3]} for i in range(size)]
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 100])
+def test_a_switchboard_shared_by_forty_colleagues_queues_a_bounded_number_of_pairs(svc, admin, batch_size):
+    """Past review_limit holders (10) a shared number proposes nothing more: 45 pairs among the first ten, not
+    780; every colleague still lands as their own subject, and the rest are told why no pair was queued."""
+    report = run(svc, admin, office(40), batch_size=batch_size)
+    assert_counts(report, imported=40, updated=0, review=9)
+    assert len(live_subjects()) == 40
+    pairs = reasons_by_pair()
+    assert len(pairs) == 45 and all(reasons == [SHARED_PHONE] for reasons in pairs.values())
+    widely = [w for w in report.warnings if w["code"] == "identity.widely_shared"]
+    assert len(widely) == 30 and {w["field"] for w in widely} == {"phone"}
+    assert len({w["row"] for w in widely}) == 30
+
+
+def test_a_widely_shared_number_does_not_stop_a_unique_email_from_updating(svc, admin):
+    """The limit only silences the shared number: a colleague's own mailbox still names them."""
+    run(svc, admin, office(15))
+    report = run(svc, admin, [{"email": "emp3@romashka.ru", "phone": "+74951234567", "position": "Кассир"}])
+    assert_counts(report, imported=0, updated=1)
+    _, gleb = the_one(email="emp3@romashka.ru")
+    assert gleb["position"] == "Кассир" and gleb["first_name"] == "Глеб"
+    assert len(live_subjects()) == 15
+
+
+def test_the_limit_is_the_policys(svc, admin):
+    """review_limit in policies/identity.yaml: with 3, four colleagues give three pairs, the fourth none."""
+    path = svc.settings.policies_dir / "identity.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("review_limit: 10", "review_limit: 3"),
+                    encoding="utf-8")
+    from compliance.services import read_policies
+
+    svc.policies = read_policies(svc.settings.policies_dir)
+    report = run(svc, admin, office(4))
+    assert_counts(report, imported=4, review=2)
+    assert len(reasons_by_pair()) == 3
+    assert [w["code"] for w in report.warnings] == ["identity.widely_shared"]
+
+
 def test_two_people_writing_from_a_role_mailbox_stay_two_people(svc, admin):
     """info@ is read by several people: even with one first name and nothing contradicting, two subjects."""
     rows = [

@@ -42,7 +42,7 @@ def reference_valid(value: str, region: str) -> str | None:
 
 def forget() -> None:
     parser._KEYS.clear()
-    parser._VALID.clear()
+    parser._FACTS.clear()
 
 
 def sample_phones() -> list[str]:
@@ -87,3 +87,33 @@ def test_phone_caches_are_pure(raw, region):
     e164 = reference_key(raw, region)
     if e164:
         assert parser.valid_phone(e164, region) == reference_valid(e164, region)
+
+
+@pytest.mark.parametrize("region", ["RU", "BY", "BR"])
+def test_what_another_process_parsed_answers_as_a_parse_would(region, monkeypatch):
+    """known() in a worker, learn() in the importer: the importer's answers equal the reference ones, and the
+    numbers a worker parsed (as typed and in E.164) are not parsed again."""
+    phones = [p for p in sample_phones()[:400] if p.strip()]
+    forget()
+    for value in phones:  # what a worker does for a row: key, stored form, validity, line type
+        e164 = parser.phone_key(value, region)
+        parser.valid_phone(value, region)
+        if e164:
+            parser.phone_info(e164, region)
+    entries = parser.known([*phones, *(reference_key(p, region) or "" for p in phones)], region)
+    forget()
+    parser.learn(entries)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    expected = [(v, reference_key(v, region), reference_valid(v, region)) for v in phones]
+    monkeypatch.setattr(parser.phonenumbers, "parse", no_parse)
+    for value, e164, valid in expected:
+        assert parser.phone_key(value, region) == e164
+        assert parser.valid_phone(value, region) == valid
+    monkeypatch.undo()
+    for value in phones:
+        valid = reference_valid(value, region)
+        kind = parser._PHONE_TYPES.get(phonenumbers.number_type(phonenumbers.parse(valid))) if valid else None
+        assert parser.phone_info(value, region) == ((valid, kind or "unknown") if valid else (None, "unknown"))

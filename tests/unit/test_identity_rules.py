@@ -157,12 +157,14 @@ def test_the_shipped_identity_policy_parses_and_says_what_the_guide_says():
     assert rules.shared("phone") and rules.shared("channel")
     assert is_role_mailbox("info@romashka.ru", rules) and is_role_mailbox("Sales+ru@romashka.ru", rules)
     assert not is_role_mailbox("ivan.petrov@romashka.ru", rules)
+    assert rules.review_limit == 10
 
 
 @pytest.mark.parametrize(
     ("data", "names"),
     [({"unique": ["email", "passport"]}, "passport"), ({"compare": ["shoe_size"]}, "shoe_size"),
-     ({"uniq": ["email"]}, "uniq"), ({"unique": "email"}, "unique")],
+     ({"uniq": ["email"]}, "uniq"), ({"unique": "email"}, "unique"), ({"review_limit": 1}, "review_limit"),
+     ({"review_limit": "10"}, "review_limit"), ({"review_limit": True}, "review_limit")],
 )
 def test_a_bad_identity_policy_is_refused_naming_the_key(data, names):
     from compliance.policy.identity import parse

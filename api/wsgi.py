@@ -73,9 +73,10 @@ class ResponseHeaders:
 class Connections:
     """The worker's database connection around a request: opened (or reused) before, kept or closed after."""
 
-    def __init__(self, db):
+    def __init__(self, db, sync_keys=None):
         self.db = db
         self.pid = os.getpid()
+        self.sync_keys = sync_keys
 
     def open(self) -> None:
         """Connect, or reuse this thread's connection; a forked process drops the parent's first (--preload)."""
@@ -83,6 +84,10 @@ class Connections:
             self.db._state.reset()
             self.pid = os.getpid()
         self.db.connect(reuse_if_open=True)
+        if self.sync_keys:
+            # A long-running server takes in key versions `keys rotate` / `keys reindex` added or retired (a
+            # stat of the key file per request) before it looks anything up.
+            self.sync_keys()
 
     def release(self, exc: BaseException | None = None) -> None:
         """After a request: keep a healthy connection of a long-lived thread, close any other."""

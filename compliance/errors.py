@@ -52,3 +52,9 @@ class SetupError(ConsentryError):
     """The instance is not set up (no keys, no schema, bad policies)."""
 
     code, status = "setup", 500
+
+
+class KeyMissing(ConsentryError):
+    """A data key is wrapped under a KEK version the key provider no longer holds; the message names the fix."""
+
+    code, status = "key_unavailable", 503

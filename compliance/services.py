@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,9 @@ def read_policies(folder) -> Policies:
     return loader.load_policies(folder, POLICY_CHECKS)
 
 
+KEYS_LOCK = 0x4B657973  # advisory lock id ("Keys"): write transactions hold it shared, key retirement exclusive
+
+
 @dataclass
 class Services:
     """One instance's settings, database, keys, policies and seams (clock, mailer)."""
@@ -60,13 +64,28 @@ class Services:
     mailer: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def transaction(self):
-        """A write transaction: IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain on PostgreSQL."""
-        if is_postgres(self.db):
-            return self.db.atomic()
-        if self.db.in_transaction():
-            return self.db.atomic()
-        return self.db.atomic("IMMEDIATE")
+    @contextlib.contextmanager
+    def transaction(self, *, keys_lock: str = "shared") -> Iterator[None]:
+        """A write transaction: IMMEDIATE on SQLite (no lock-upgrade deadlocks), plain on PostgreSQL.
+
+        Inside it the keys are those on disk now (sync_keys), under the keys lock: every write transaction
+        holds it shared (PostgreSQL advisory lock; on SQLite the write lock serialises writers anyway), and
+        retiring a key version holds it exclusive ("exclusive") while it proves nothing still uses the version.
+        """
+        postgres = is_postgres(self.db)
+        outer = self.db.in_transaction()
+        with self.db.atomic() if postgres or outer else self.db.atomic("IMMEDIATE"):
+            if postgres and (not outer or keys_lock == "exclusive"):
+                take = "pg_advisory_xact_lock" if keys_lock == "exclusive" else "pg_advisory_xact_lock_shared"
+                self.db.execute_sql(f"SELECT {take}(%s)", (KEYS_LOCK,))
+            self.sync_keys()
+            yield
+
+    def sync_keys(self) -> None:
+        """Take in key versions another process added or retired (a changed key file): new data keys are
+        wrapped, and blind indexes computed, under the versions on disk, never under a retired one."""
+        if self.keys.refresh():
+            self.refresh_indexer()
 
     def local_actor(self) -> Actor:
         """The principal the CLI acts as (compliance.access.actors.local_actor)."""

@@ -31,6 +31,11 @@ class BlindIndexer:
         return (BlindIndexer, (self._keys, self.active, self.default_region))
 
     @property
+    def stamp(self) -> tuple[int, tuple[int, ...]]:
+        """Which keys digests are computed under (active, every version): digests of another stamp are stale."""
+        return self.active, tuple(self._versions)
+
+    @property
     def versions(self) -> list[int]:
         """Index-key versions available for lookups, newest first."""
         return list(self._versions)

@@ -94,13 +94,40 @@ class KeyProvider(ABC):
         """A human description of where keys come from (never the keys)."""
         return type(self).__name__
 
+    def refresh(self) -> bool:
+        """Re-read the keys if another process changed them; True when they changed (nothing to re-read here)."""
+        return False
+
 
 class FileKeyProvider(KeyProvider):
     """Keys in a JSON file readable only by its owner."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._stamp = self._stat()
         self._data = self._read()
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        # _write replaces the file (a new inode), so even a change within one mtime tick is seen.
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def refresh(self) -> bool:
+        """Re-read the key file when another process (`keys rotate`, `keys retire`) replaced it.
+
+        Every write transaction calls this after taking the write lock, so a process never wraps a data key
+        or writes a blind index under a version another process has retired: retiring happens under the same
+        lock (compliance.keys.rotation). A file that became unreadable keeps the keys in memory and raises.
+        """
+        stamp = self._stat()
+        if stamp == self._stamp:
+            return False
+        data = self._read()
+        self._data, self._stamp = data, stamp
+        return True
 
     @classmethod
     def create(cls, path: Path) -> FileKeyProvider:
@@ -157,6 +184,7 @@ class FileKeyProvider(KeyProvider):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        self._stamp = self._stat()
 
     def kek(self, version: int) -> bytes:
         entry = self._data["kek"]["versions"].get(str(version))
@@ -172,6 +200,7 @@ class FileKeyProvider(KeyProvider):
         return {int(v): e["state"] for v, e in self._data["kek"]["versions"].items()}
 
     def add_kek(self) -> int:
+        self.refresh()  # change what is on disk now, not what this process read earlier
         versions = self._data["kek"]["versions"]
         new = max(int(v) for v in versions) + 1
         for entry in versions.values():
@@ -183,6 +212,7 @@ class FileKeyProvider(KeyProvider):
         return new
 
     def retire_kek(self, version: int) -> None:
+        self.refresh()  # change what is on disk now, not what this process read earlier
         if version == self.active_kek:
             raise KeyUnavailable("the active KEK version cannot be retired")
         entry = self._data["kek"]["versions"].get(str(version))
@@ -200,6 +230,7 @@ class FileKeyProvider(KeyProvider):
         return int(self._data["index"]["active"])
 
     def add_index_key(self) -> int:
+        self.refresh()  # change what is on disk now, not what this process read earlier
         versions = self._data["index"]["versions"]
         new = max(int(v) for v in versions) + 1
         versions[str(new)] = {"key": _b64(os.urandom(32)), "created": datetime.now(UTC).isoformat()}
@@ -208,6 +239,7 @@ class FileKeyProvider(KeyProvider):
         return new
 
     def retire_index_key(self, version: int) -> None:
+        self.refresh()  # change what is on disk now, not what this process read earlier
         if version == self.active_index:
             raise KeyUnavailable("the active index key cannot be retired")
         self._data["index"]["versions"].pop(str(version), None)

@@ -74,9 +74,7 @@ def rewrap(
             break
         with svc.transaction():
             for row in rows:
-                dek = envelope.unwrap_key(
-                    svc.keys.kek(row.kek_version), row.kek_version, row.subject_id, bytes(row.wrapped)
-                )
+                dek = svc.keyring.unwrap(row.subject_id, row.kek_version, bytes(row.wrapped))
                 DataKey.update(
                     kek_version=target, wrapped=envelope.wrap_key(kek_target, target, row.subject_id, dek)
                 ).where((DataKey.subject_id == row.subject_id) & (DataKey.kek_version == row.kek_version)).execute()
@@ -88,17 +86,26 @@ def rewrap(
 
 
 def retire(svc, actor: Actor, version: int) -> dict[str, Any]:
-    """Retire a KEK version once no data key is wrapped under it (refused otherwise)."""
+    """Retire a KEK version (its material is destroyed) once nothing is wrapped under it; refused otherwise.
+
+    The proof and the destruction happen in one transaction holding the keys lock exclusively, the lock every
+    write transaction holds while it wraps data keys; so no process can wrap under the version between the
+    count and the retirement, and one that read the keys before sees the retirement when it next writes.
+    """
     actor.require("keys:manage")
-    still = DataKey.select().where(DataKey.kek_version == version).count()
-    if still:
-        raise Conflict(
-            f"{still} data keys are still wrapped under KEK version {version}; run `consentry keys rotate` first"
-        )
-    try:
-        svc.keys.retire_kek(version)
-    except KeyUnavailable as exc:
-        raise Conflict(str(exc)) from None
+    with svc.transaction(keys_lock="exclusive"):
+        if version == svc.keys.active_kek:
+            raise Conflict(f"KEK version {version} is the active one; run `consentry keys rotate` first")
+        still = DataKey.select().where(DataKey.kek_version == version).count()
+        if still:
+            raise Conflict(
+                f"{still} data keys are still wrapped under KEK version {version}; run `consentry keys rotate` "
+                "(it resumes) and retire again"
+            )
+        try:
+            svc.keys.retire_kek(version)
+        except KeyUnavailable as exc:
+            raise Conflict(str(exc)) from None
     svc.audit.record(actor, AuditAction.KEYS_RETIRE, f"kek:v{version}")
     return {"retired": version}
 
@@ -141,13 +148,17 @@ def reindex(
         done += len(ids)
         if on_batch:
             on_batch(len(ids))
-    old = [v for v in svc.keys.index_keys() if v != target]
     retired = []
-    for version in old:
-        # Tombstones cannot be recomputed (their plaintext is gone), so their key version stays.
-        if not Suppression.select().where(Suppression.key_version == version).exists():
-            svc.keys.retire_index_key(version)
-            retired.append(version)
+    # As for KEKs: proved unused and forgotten under the exclusive keys lock, so no process is writing blind
+    # indexes under a version while it goes. Tombstones cannot be recomputed (their plaintext is gone), so a
+    # version a tombstone uses stays.
+    with svc.transaction(keys_lock="exclusive"):
+        for version in [v for v in svc.keys.index_keys() if v != svc.keys.active_index]:
+            used = (BlindIndex.select().where(BlindIndex.key_version == version).exists()
+                    or Suppression.select().where(Suppression.key_version == version).exists())
+            if not used:
+                svc.keys.retire_index_key(version)
+                retired.append(version)
     svc.refresh_indexer()
     svc.audit.record(
         actor, AuditAction.KEYS_REINDEX, f"index:v{target}", details={"subjects": done, "retired": retired}

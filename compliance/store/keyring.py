@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from compliance.crypto import envelope
-from compliance.crypto.keys import KeyProvider
+from compliance.crypto.keys import KeyProvider, KeyUnavailable
+from compliance.errors import KeyMissing
 from compliance.store.models import DataKey
 
 
@@ -82,7 +83,7 @@ class Keyring:
         row = DataKey.get_or_none(DataKey.subject_id == subject_id)
         if row is None:
             raise KeyDestroyed(f"the data key of {subject_id} does not exist (erased or never created)")
-        dek = envelope.unwrap_key(self.provider.kek(row.kek_version), row.kek_version, subject_id, bytes(row.wrapped))
+        dek = self.unwrap(subject_id, row.kek_version, bytes(row.wrapped))
         self._remember(subject_id, row.key_gen, dek)
         return row.key_gen, dek
 
@@ -93,10 +94,24 @@ class Keyring:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             for row in DataKey.select().where(DataKey.subject_id.in_(chunk)):
-                dek = envelope.unwrap_key(
-                    self.provider.kek(row.kek_version), row.kek_version, row.subject_id, bytes(row.wrapped)
-                )
-                self._remember(row.subject_id, row.key_gen, dek)
+                self._remember(row.subject_id, row.key_gen, self.unwrap(row.subject_id, row.kek_version,
+                                                                         bytes(row.wrapped)))
+
+    def unwrap(self, subject_id: str, version: int, wrapped: bytes) -> bytes:
+        """Unwrap one stored data key; KeyMissing (naming the version and the fix) when its KEK is gone."""
+        try:
+            kek = self.provider.kek(version)
+        except KeyUnavailable:
+            self.provider.refresh()  # another process may have added the version since this one read the keys
+            try:
+                kek = self.provider.kek(version)
+            except KeyUnavailable:
+                raise KeyMissing(
+                    f"the data key of {subject_id} is wrapped under KEK version {version}, which the keys "
+                    f"({self.provider.describe()}) no longer hold: put back a copy of the key file that has "
+                    f"version {version}, then run `consentry keys rotate` to rewrap under the active version"
+                ) from None
+        return envelope.unwrap_key(kek, version, subject_id, wrapped)
 
     def seal(self, subject_id: str, table: str, column: str, row_id: str, value: Any) -> bytes:
         """Encrypt a JSON-serialisable value for one row and column under the subject's key."""

@@ -104,7 +104,8 @@ class Importer:
                 except ValueError:
                     self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
             parsed.append((number, writer.Incoming(parts.profile, parts.kind, parts.source or self.source, created,
-                                                   digests=item.digests, flags=item.flags)))
+                                                   digests=item.digests, flags=item.flags,
+                                                   digest_stamp=context.indexer.stamp)))
             content.append(item.content)
         # The parsed rows live until the end: keep the collector from walking them again and again.
         gc.freeze()

@@ -55,6 +55,7 @@ class Incoming:
     # index key, those under the active key, and the digests of role mailboxes.
     digests: tuple[list[tuple[str, bytes]], list[tuple[str, bytes]], set[tuple[str, bytes]]] | None = None
     flags: list[dict[str, str]] | None = None  # contact_flags of the profile, when the caller computed them
+    digest_stamp: tuple | None = None  # the indexer's stamp the digests were computed under
 
 
 @dataclass
@@ -121,8 +122,10 @@ def row_digests(indexer, rules, profile: dict[str, Any]) -> Digests:
 
 def resolve_digests(svc, row: Incoming) -> list[Pair]:
     """Compute (once) a row's blind-index digests; returns those under every live key (the row's identity keys)."""
-    if row.digests is None:
+    if row.digests is None or row.digest_stamp != svc.indexer.stamp:
+        # Computed before this transaction under other keys (a reindex ran meanwhile): compute them again.
         row.digests = row_digests(svc.indexer, identity_rules(svc), row.profile)
+        row.digest_stamp = svc.indexer.stamp
     return row.digests[0]
 
 

@@ -8,18 +8,62 @@ from __future__ import annotations
 
 import unicodedata
 
+import idna
+
 from hygiene import normalise
 from hygiene.phones import phone_key
 
+_EDGES = " \t\r\n<>\"'(),;:"  # what people and CRMs put around an address: <x@y>, "x@y", x@y;
+
 
 def email_key(value: str | None) -> str | None:
-    """Return the exact-match form of an email (trimmed, NFC, lower-cased) or None if empty."""
+    """Return the exact-match form of an email, or None if empty or confusable (email_confusable).
+
+    One form for tombstones, blind indexes, lookups and consent by email, so no spelling of an address gets
+    past what another spelling recorded: surrounding brackets, quotes and punctuation and a `mailto:` prefix
+    stripped, Unicode NFKC (full-width "ｅｘａｍｐｌｅ" is "example"), lower case, and a domain in Unicode
+    whether it was typed so or in punycode (xn--...). Lower case, not case folding: folding turns the German
+    "ß" into "ss", another mailbox.
+    """
+    text = _stripped_email(value)
+    if not text or email_confusable(value):
+        return None
+    text = unicodedata.normalize("NFKC", text)
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text.lower()
+    return f"{local.lower()}@{_unicode_domain(domain.lower())}"
+
+
+def email_confusable(value: str | None) -> bool:
+    """True when the local part holds a character that only looks like another one: a non-ASCII character
+    whose compatibility form is ASCII (a Kelvin sign for "K", full-width letters, ligatures). Such an address
+    is another mailbox to a mail server, but would match the ASCII one here: it is refused, not matched."""
+    # As typed (before NFC, which already turns the Kelvin sign into "K"); the local part ends at the last
+    # character that is an "@" in compatibility form (a full-width "＠" too: that one is only a spelling).
+    text = _stripped_email(value, compose=False)
+    ats = [i for i, ch in enumerate(text) if unicodedata.normalize("NFKC", ch) == "@"]
+    local = text[: ats[-1]] if ats else text
+    return any(ord(ch) > 127 and unicodedata.normalize("NFKC", ch).isascii() for ch in local)
+
+
+def _stripped_email(value: str | None, *, compose: bool = True) -> str:
     if value is None:
-        return None
-    text = unicodedata.normalize("NFC", str(value)).strip().strip("<>").strip()
-    if not text:
-        return None
-    return text.lower()
+        return ""
+    text = str(value)
+    text = (unicodedata.normalize("NFC", text) if compose else text).strip(_EDGES)
+    while text[:7].lower() == "mailto:":
+        text = text[7:].strip(_EDGES)
+    return text
+
+
+def _unicode_domain(domain: str) -> str:
+    if "xn--" not in domain:
+        return domain
+    try:
+        return idna.decode(domain)
+    except idna.IDNAError:
+        return domain  # not valid punycode: kept as typed (and flagged by validation)
 
 
 def external_key(value: str | None) -> str | None:

@@ -18,7 +18,8 @@ from compliance.ids import new_id
 from compliance.policy.hygiene import policy_of
 from compliance.stewardship.models import HygieneRun, ValidationIssue
 from compliance.store.models import Subject
-from compliance.subjects.shape import profile_of
+from compliance.subjects.lookup import tombstoned_fields
+from compliance.subjects.shape import empty_profile, profile_of
 from compliance.subjects.writer import write_subject
 from hygiene.profile import PII_FIELDS
 
@@ -77,6 +78,10 @@ def run(svc, actor: Actor, *, fix: bool = False) -> dict[str, Any]:
                 if fix:
                     fixes = {k: v for k, v in safe_fixes(profile, region, today).items() if k in profile}
                     fixes = {k: v for k, v in fixes.items() if v != profile.get(k)}
+                    # A fix must not turn a spelling into an erased person's identifier: such a field keeps
+                    # its stored value (and its issue stays reported).
+                    for name in tombstoned_fields(svc, {**empty_profile(), **fixes}):
+                        fixes.pop(name, None)
                     if fixes:
                         profile.update(fixes)
                         subject.updated_at = svc.clock.now()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from compliance.errors import NotFound
+from compliance.errors import NotFound, Suppressed
 from compliance.ids import has_prefix
 from compliance.store.models import BlindIndex, Subject, Suppression
+from compliance.subjects.shape import identifiers
 
 
 def find_subjects(svc, kind: str, value: str | None) -> set[str]:
@@ -38,6 +40,33 @@ def suppressed_scope(svc, pairs: Iterable[tuple[str, str]]) -> str | None:
     if "all" in scopes:
         return "all"
     return "marketing" if scopes else None
+
+
+_FIELD_OF = {"email": "emails", "phone": "phones", "external": "external_ids"}
+
+
+def tombstoned_fields(svc, after: dict[str, Any], before: dict[str, Any] | None = None) -> list[str]:
+    """Fields (emails, phones, external_ids, channels.<name>) holding an identifier an erasure tombstoned,
+    counting only identifiers `before` did not hold already (compared in their canonical form): a write may
+    keep a family landline an erased relative also used, but never add an erased person's identifier."""
+    held = set()
+    if before is not None:
+        held = {(kind, svc.indexer.canonical(kind, value)) for kind, value in identifiers(before)}
+    found = set()
+    for kind, value in identifiers(after):
+        if (kind, svc.indexer.canonical(kind, value)) in held:
+            continue
+        if suppressed_scope(svc, [(kind, value)]) == "all":
+            found.add(_FIELD_OF.get(kind) or f"channels.{kind.split(':', 1)[1]}")
+    return sorted(found)
+
+
+def refuse_tombstoned(svc, after: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+    """Suppressed (409, naming the fields) when a write would add an erased person's identifier."""
+    fields = tombstoned_fields(svc, after, before)
+    if fields:
+        raise Suppressed("this identifier belonged to a person who was erased and asked not to be added again",
+                         errors=[{"field": f, "code": "identifier.erased"} for f in fields])
 
 
 def load(subject_id: str, *, include_erased: bool = False) -> Subject:

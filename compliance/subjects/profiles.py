@@ -13,7 +13,7 @@ from compliance.errors import Invalid, Suppressed
 from compliance.store.models import Subject
 from compliance.subjects import history as value_history
 from compliance.subjects import writer
-from compliance.subjects.lookup import find_subjects, load
+from compliance.subjects.lookup import find_subjects, load, refuse_tombstoned
 from compliance.subjects.shape import KINDS, coerce_profile, profile_of, require_identity
 from compliance.subjects.views import view
 from hygiene.profile import LIST_FIELDS, SINGULAR
@@ -112,6 +112,7 @@ def correct(
             else:
                 profile[target] = incoming[target]
         require_identity(profile)
+        refuse_tombstoned(svc, profile, before)
         subject.updated_at = svc.clock.now()
         writer.write_subject(svc, subject, profile)
         value_history.write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.subjects.shape import KINDS, clean_phone, empty_profile, has_identity
+from compliance.subjects.shape import KINDS, clean_phone, confusable_problems, empty_profile, has_identity
 from compliance.subjects.tabular import canonical_header
 from hygiene.fullname import split_full_name
 from hygiene.profile import CHANNELS, TEXT_FIELDS
@@ -65,6 +65,7 @@ def row_profile(raw: dict[str, Any], region: str) -> RowParts:
         profile["last_name"] = parts.get("last_name")
         profile["middle_name"] = profile["middle_name"] or parts.get("middle_name")
     profile["emails"] = list(dict.fromkeys(v for v in (text("email"), text("email_2")) if v))
+    problems += confusable_problems(profile["emails"], "email")
     profile["phones"] = list(dict.fromkeys(clean_phone(v, region) for v in (text("phone"), text("phone_2")) if v))
     ext = text("external_id")
     profile["external_ids"] = [ext] if ext else []

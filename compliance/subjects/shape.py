@@ -11,7 +11,7 @@ from typing import Any
 from compliance.crypto.blind_index import EMAIL, EXTERNAL, PHONE
 from compliance.errors import Invalid
 from compliance.store.models import Subject
-from hygiene.identifiers import email_problem
+from hygiene.identifiers import email_confusable, email_problem
 from hygiene.normalise import date_problem
 from hygiene.phones import phone_problem, valid_phone
 from hygiene.profile import (
@@ -120,6 +120,8 @@ def coerce_profile(data: dict[str, Any], region: str, *, strict: bool = False) -
                     values.append(item.strip())
         if plural == "phones":
             values = [clean_phone(v, region) for v in values]
+        if plural == "emails":
+            errors += confusable_problems(values, "email" if "email" in data else "emails")
         profile[plural] = list(dict.fromkeys(values))
     channels = data.get("channels") or {}
     if not isinstance(channels, dict):
@@ -142,6 +144,12 @@ def coerce_profile(data: dict[str, Any], region: str, *, strict: bool = False) -
     if errors:
         raise Invalid("the subject has invalid fields", errors=errors)
     return profile
+
+
+def confusable_problems(emails: list[str], field: str) -> list[dict[str, str]]:
+    """An error for each email whose local part only looks like another address (hygiene email_confusable):
+    refused on every write path, since it would match, or be tombstoned as, somebody else's address."""
+    return [{"field": field, "code": "email.confusable"} for value in emails if email_confusable(value)]
 
 
 def strict_problems(profile: dict[str, Any], data: dict[str, Any]) -> list[dict[str, str]]:

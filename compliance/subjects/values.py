@@ -15,7 +15,7 @@ from compliance.ids import has_prefix
 from compliance.subjects import history as value_history
 from compliance.subjects import writer
 from compliance.subjects.history import Change, SubjectHistory
-from compliance.subjects.lookup import load
+from compliance.subjects.lookup import load, refuse_tombstoned
 from compliance.subjects.shape import profile_of, require_identity
 from compliance.subjects.views import view
 
@@ -62,6 +62,7 @@ def restore_value(svc, actor: Actor, entry_id: str, *, subject_id: str | None = 
             )
         updated = value_history.with_value(profile, row.field, kept)
         require_identity(updated)
+        refuse_tombstoned(svc, updated, profile)
         now = svc.clock.now()
         subject.updated_at = now
         writer.write_subject(svc, subject, updated)

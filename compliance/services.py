@@ -63,6 +63,7 @@ class Services:
     audit: AuditLog
     mailer: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    indexed_generation: int = 0  # the keys' generation the indexer was built from (sync_keys)
 
     @contextlib.contextmanager
     def transaction(self, *, keys_lock: str = "shared") -> Iterator[None]:
@@ -84,7 +85,10 @@ class Services:
     def sync_keys(self) -> None:
         """Take in key versions another process added or retired (a changed key file): new data keys are
         wrapped, and blind indexes computed, under the versions on disk, never under a retired one."""
-        if self.keys.refresh():
+        self.keys.refresh()
+        # By generation, not by refresh()'s answer: the keyring may have re-read the file itself (a version it
+        # had to unwrap), and the indexer must follow that too.
+        if self.keys.generation != self.indexed_generation:
             self.refresh_indexer()
 
     def local_actor(self) -> Actor:
@@ -98,6 +102,7 @@ class Services:
     def refresh_indexer(self) -> None:
         """Rebuild the blind indexer after index keys changed."""
         self.indexer = BlindIndexer(self.keys.index_keys(), self.keys.active_index, self.policies.default_region)
+        self.indexed_generation = self.keys.generation
 
     def close(self) -> None:
         """Close the database connection."""

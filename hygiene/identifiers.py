@@ -26,12 +26,11 @@ def email_key(value: str | None) -> str | None:
     "ß" into "ss", another mailbox.
     """
     text = _stripped_email(value)
-    if not text or email_confusable(value):
+    if not text or _confusable(text):
         return None
-    text = unicodedata.normalize("NFKC", text)
-    local, at, domain = text.rpartition("@")
+    local, at, domain = unicodedata.normalize("NFKC", text).rpartition("@")
     if not at:
-        return text.lower()
+        return domain.lower()
     return f"{local.lower()}@{_unicode_domain(domain.lower())}"
 
 
@@ -39,19 +38,22 @@ def email_confusable(value: str | None) -> bool:
     """True when the local part holds a character that only looks like another one: a non-ASCII character
     whose compatibility form is ASCII (a Kelvin sign for "K", full-width letters, ligatures). Such an address
     is another mailbox to a mail server, but would match the ASCII one here: it is refused, not matched."""
-    # As typed (before NFC, which already turns the Kelvin sign into "K"); the local part ends at the last
-    # character that is an "@" in compatibility form (a full-width "＠" too: that one is only a spelling).
-    text = _stripped_email(value, compose=False)
+    return _confusable(_stripped_email(value))
+
+
+def _confusable(text: str) -> bool:
+    # As typed: NFC already turns the Kelvin sign into "K". The local part ends at the last character that is
+    # an "@" in compatibility form (a full-width "＠" too: that one is only a spelling).
+    if text.isascii():
+        return False  # nothing to confuse (the common case, on every import row and consent check)
     ats = [i for i, ch in enumerate(text) if unicodedata.normalize("NFKC", ch) == "@"]
     local = text[: ats[-1]] if ats else text
     return any(ord(ch) > 127 and unicodedata.normalize("NFKC", ch).isascii() for ch in local)
 
 
-def _stripped_email(value: str | None, *, compose: bool = True) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    text = (unicodedata.normalize("NFC", text) if compose else text).strip(_EDGES)
+def _stripped_email(value: str | None) -> str:
+    """The address without what surrounds it, as typed (not normalised: _confusable must see the original)."""
+    text = "" if value is None else str(value).strip(_EDGES)
     while text[:7].lower() == "mailto:":
         text = text[7:].strip(_EDGES)
     return text

@@ -98,6 +98,12 @@ class KeyProvider(ABC):
         """Re-read the keys if another process changed them; True when they changed (nothing to re-read here)."""
         return False
 
+    @property
+    def generation(self) -> int:
+        """Grows whenever the keys this provider holds change (read again, or written by this process): what
+        is derived from them (the blind indexer) is rebuilt when it was built from another generation."""
+        return 0
+
 
 class FileKeyProvider(KeyProvider):
     """Keys in a JSON file readable only by its owner."""
@@ -106,6 +112,11 @@ class FileKeyProvider(KeyProvider):
         self.path = Path(path)
         self._stamp = self._stat()
         self._data = self._read()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        return self._generation
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -127,6 +138,7 @@ class FileKeyProvider(KeyProvider):
             return False
         data = self._read()
         self._data, self._stamp = data, stamp
+        self._generation += 1
         return True
 
     @classmethod
@@ -185,6 +197,7 @@ class FileKeyProvider(KeyProvider):
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
         self._stamp = self._stat()
+        self._generation += 1
 
     def kek(self, version: int) -> bytes:
         entry = self._data["kek"]["versions"].get(str(version))

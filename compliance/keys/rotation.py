@@ -94,8 +94,6 @@ def retire(svc, actor: Actor, version: int) -> dict[str, Any]:
     """
     actor.require("keys:manage")
     with svc.transaction(keys_lock="exclusive"):
-        if version == svc.keys.active_kek:
-            raise Conflict(f"KEK version {version} is the active one; run `consentry keys rotate` first")
         still = DataKey.select().where(DataKey.kek_version == version).count()
         if still:
             raise Conflict(

@@ -19,7 +19,6 @@ from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.clock import iso
 from compliance.consent.merging import merge_consent, unmerge_consent
-from compliance.consent.suppression import suppression_scopes
 from compliance.errors import Conflict, Invalid, NotFound
 from compliance.ids import has_prefix, new_id
 from compliance.stewardship.models import Merge, MergeSnapshot
@@ -27,7 +26,7 @@ from compliance.stewardship.survivorship import drop_identifiers, survive_profil
 from compliance.stewardship.undo import restore, seal_snapshot
 from compliance.store.models import BlindIndex, Interaction, Purchase, Subject
 from compliance.subjects.candidates import MergeCandidate
-from compliance.subjects.lookup import load
+from compliance.subjects.lookup import load, suppression_scopes
 from compliance.subjects.shape import identifiers
 from compliance.subjects.writer import write_subject
 

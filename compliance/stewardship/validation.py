@@ -81,7 +81,7 @@ def run(svc, actor: Actor, *, fix: bool = False) -> dict[str, Any]:
                     # A fix must not turn a spelling into an erased person's identifier: such a field keeps
                     # its stored value (and its issue stays reported).
                     for name in tombstoned_fields(svc, {**empty_profile(), **fixes}):
-                        fixes.pop(name, None)
+                        fixes.pop(name.split(".", 1)[0], None)  # "channels.telegram" is a fix of channels
                     if fixes:
                         profile.update(fixes)
                         subject.updated_at = svc.clock.now()

@@ -107,9 +107,10 @@ class Keyring:
                 kek = self.provider.kek(version)
             except KeyUnavailable:
                 raise KeyMissing(
-                    f"the data key of {subject_id} is wrapped under KEK version {version}, which the keys "
-                    f"({self.provider.describe()}) no longer hold: put back a copy of the key file that has "
-                    f"version {version}, then run `consentry keys rotate` to rewrap under the active version"
+                    # No path or provider detail: this message reaches API callers (503).
+                    f"the data key of {subject_id} is wrapped under KEK version {version}, which the keys no "
+                    f"longer hold: put back a copy of the key file (or master-key settings) that has version "
+                    f"{version}, then run `consentry keys rotate` to rewrap under the active version"
                 ) from None
         return envelope.unwrap_key(kek, version, subject_id, wrapped)
 

@@ -9,6 +9,7 @@ from compliance.errors import NotFound, Suppressed
 from compliance.ids import has_prefix
 from compliance.store.models import BlindIndex, Subject, Suppression
 from compliance.subjects.shape import identifiers
+from hygiene.profile import FIELDS
 
 
 def find_subjects(svc, kind: str, value: str | None) -> set[str]:
@@ -42,7 +43,31 @@ def suppressed_scope(svc, pairs: Iterable[tuple[str, str]]) -> str | None:
     return "marketing" if scopes else None
 
 
-_FIELD_OF = {"email": "emails", "phone": "phones", "external": "external_ids"}
+def suppression_scopes(svc, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """For each (kind, value) on the suppression list, its strongest scope ('all' or 'marketing')."""
+    by_digest: dict[tuple[str, bytes], tuple[str, str]] = {}
+    for kind, value in pairs:
+        for _, digest in svc.indexer.all_digests(kind, value):
+            by_digest[(kind, bytes(digest))] = (kind, value)
+    if not by_digest:
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    kinds = sorted({k for k, _ in by_digest})
+    digests = [d for _, d in by_digest]
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        for row in Suppression.select(Suppression.kind, Suppression.digest, Suppression.scope).where(
+            Suppression.kind.in_(kinds) & Suppression.digest.in_(chunk)
+        ):
+            pair = by_digest.get((row.kind, bytes(row.digest)))
+            if pair is None:
+                continue
+            if out.get(pair) != "all":
+                out[pair] = row.scope
+    return out
+
+
+_FIELD_OF = {f.identifier: f.name for f in FIELDS if f.identifier}  # blind-index kind -> profile field
 
 
 def tombstoned_fields(svc, after: dict[str, Any], before: dict[str, Any] | None = None) -> list[str]:
@@ -52,12 +77,9 @@ def tombstoned_fields(svc, after: dict[str, Any], before: dict[str, Any] | None 
     held = set()
     if before is not None:
         held = {(kind, svc.indexer.canonical(kind, value)) for kind, value in identifiers(before)}
-    found = set()
-    for kind, value in identifiers(after):
-        if (kind, svc.indexer.canonical(kind, value)) in held:
-            continue
-        if suppressed_scope(svc, [(kind, value)]) == "all":
-            found.add(_FIELD_OF.get(kind) or f"channels.{kind.split(':', 1)[1]}")
+    added = [(k, v) for k, v in identifiers(after) if (k, svc.indexer.canonical(k, v)) not in held]
+    found = {_FIELD_OF.get(kind) or f"channels.{kind.split(':', 1)[1]}"
+             for (kind, _), scope in suppression_scopes(svc, added).items() if scope == "all"}
     return sorted(found)
 
 

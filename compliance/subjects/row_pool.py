@@ -72,8 +72,7 @@ def read(context: Context, number: int, raw: Any) -> Parsed:
         return Parsed(number, parts=parts)
     profile = parts.profile
     return Parsed(number, parts=parts, digests=writer.row_digests(context.indexer, context.rules, profile),
-                  content=content_key(profile), flags=contact_flags(profile, context.region),
-                  phones=phones.known(profile["phones"], context.region))
+                  content=content_key(profile), flags=contact_flags(profile, context.region))
 
 
 _worker_context: Context | None = None
@@ -86,7 +85,11 @@ def _start_worker(context: Context) -> None:
 
 def _read_chunk(chunk: list[tuple[int, Any]]) -> list[Parsed]:
     assert _worker_context is not None  # set by the pool's initializer
-    return [read(_worker_context, number, raw) for number, raw in chunk]
+    out = [read(_worker_context, number, raw) for number, raw in chunk]
+    for item in out:  # what this worker's parses taught it, for the importer's caches (_learnt)
+        if item.parts is not None:
+            item.phones = phones.known(item.parts.profile["phones"], _worker_context.region)
+    return out
 
 
 def parsed_rows(rows: Iterable[Any], context: Context, workers: int) -> Iterator[Parsed]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import os
 
-PREFIXES = {"sub", "pur", "int", "req", "cev", "cand", "mrg", "prn", "imp", "job", "key", "run", "hst"}
+PREFIXES = {"sub", "pur", "int", "req", "cev", "cand", "mrg", "prn", "imp", "job", "key", "run", "hst", "fil"}
 
 
 def new_id(prefix: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -243,9 +242,10 @@ def certificate(ctx, app, request_id, out, as_json):
     """The signed erasure certificate (JSON) and whether its signature verifies."""
     from compliance.dsar import certificates
 
-    data = certificates.certificate(app.services, app.actor, request_id)
     if out:
-        Path(out).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        data = certificates.save_certificate(app.services, app.actor, request_id, Path(out))
+    else:
+        data = certificates.certificate(app.services, app.actor, request_id)
     emit(ctx, data)
 
 
@@ -259,9 +259,8 @@ def export(ctx, app, request_id, out, as_json):
     """Write the access/portability bundle of a processed request."""
     from compliance.dsar import access
 
-    data = access.export_bundle(app.services, app.actor, request_id)
-    Path(out).write_bytes(data)
-    emit(ctx, {"id": request_id, "file": out, "bytes": len(data)}, f"{request_id}: bundle written to {out}")
+    data = access.save_bundle(app.services, app.actor, request_id, Path(out))
+    emit(ctx, data, f"{request_id}: bundle written to {out}")
 
 
 @dsar.command("remind")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import zipfile
 from datetime import datetime
@@ -38,6 +37,7 @@ from compliance.policy.record import (
     retention_section,
 )
 from compliance.store.models import Interaction, Purchase, Subject
+from compliance.subjects import files
 from compliance.subjects import history as value_history
 from compliance.subjects.shape import profile_of
 from hygiene.profile import PII_FIELDS
@@ -268,18 +268,19 @@ def build(svc, row) -> bytes:
 
 
 def write_bundle(svc, row) -> Path | None:
-    """Write the bundle to the exports folder as <request id>.zip (mode 0600); erasure deletes it."""
+    """Write the bundle to the exports folder as <request id>.zip (mode 0600, registered); erasure deletes it."""
     folder = svc.settings.exports_dir
     if folder is None:
         return None
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{row.id}.zip"
-    data = build(svc, row)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
+    path = Path(folder) / f"{row.id}.zip"
+    _register_bundle(svc, row, path, build(svc, row))
     return path
+
+
+def _register_bundle(svc, row, path: Path, data: bytes) -> dict[str, Any]:
+    return files.write_file(
+        svc, path, data, kind="bundle", fmt="zip", subjects=included_subjects(row.id), request_id=row.id
+    )
 
 
 def fulfil(svc, actor: Actor, row: DsarRequest, people: list[str], *, on_step: StepHook | None = None) -> None:
@@ -321,3 +322,12 @@ def export_bundle(svc, actor: Actor, request_id: str) -> bytes:
     data = build(svc, row)
     svc.audit.record(actor, AuditAction.REQUEST_EXPORT, row.id, details={"bytes": len(data)})
     return data
+
+
+def save_bundle(svc, actor: Actor, request_id: str, out: Path) -> dict[str, Any]:
+    """Write a processed request's bundle to a file of the caller's choosing (mode 0600), registered so an
+    erasure of the person deletes it."""
+    with svc.transaction():
+        data = export_bundle(svc, actor, request_id)
+        registered = _register_bundle(svc, load_request(request_id), Path(out), data)
+    return {"id": request_id, "file": registered["path"], "bytes": len(data), "registered": registered["id"]}

@@ -14,6 +14,7 @@ from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.errors import Invalid
 from compliance.store.models import Subject
+from compliance.subjects import files
 from compliance.subjects.shape import profile_of
 from hygiene.profile import flat_columns
 
@@ -76,32 +77,45 @@ def write_export(
     where = Subject.restricted == False  # noqa: E712 - restricted people are never exported (Art. 18)
     if segment:
         where &= Subject.lifecycle == segment
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    tmp = out.with_name(out.name + ".part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS) if fmt == "csv" else None
-        if writer:
-            writer.writeheader()
-        else:
-            fh.write("[\n")
-        for batch in live_subjects(where=where):
-            ids = [s.id for s in batch]
-            if keep is not None:
-                kept = keep(ids)
-                batch = [s for s in batch if s.id in kept]
-            svc.keyring.preload([s.id for s in batch])
-            for subject in batch:
-                row = export_row(subject)
-                if writer:
-                    writer.writerow(row)
-                else:
-                    fh.write(("," if written else "") + json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
-        if not writer:
-            fh.write("]\n")
-    os.replace(tmp, out)  # a half-written export never looks complete
-    details = {"written": written, "format": fmt, "purpose": purpose, "segment": segment}
-    svc.audit.record(actor, AuditAction.SUBJECT_EXPORT, "", details=details)
+    tmp, fd = files.private_temp(out)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            written = _write_rows(svc, fh, fmt, where, keep)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a partial export holds personal data too
+        raise
+    details = {"written": len(written), "format": fmt, "purpose": purpose, "segment": segment}
+    # Registered with the ids in it, so an erasure can rewrite it by record; a half-written export never looks
+    # complete (it is moved into place only with its registration).
+    with svc.transaction():
+        registered = files.publish(svc, tmp, out, kind="export", fmt=fmt, subjects=written)
+        details["file"] = registered["id"]
+        svc.audit.record(actor, AuditAction.SUBJECT_EXPORT, "", details=details)
     return details
+
+
+def _write_rows(svc, fh, fmt: str, where, keep: Callable[[list[str]], set[str]] | None) -> list[str]:
+    """Write the export rows to an open text file; return the ids written, in order."""
+    written: list[str] = []
+    writer = csv.DictWriter(fh, fieldnames=COLUMNS) if fmt == "csv" else None
+    if writer:
+        writer.writeheader()
+    else:
+        fh.write("[\n")
+    for batch in live_subjects(where=where):
+        ids = [s.id for s in batch]
+        if keep is not None:
+            kept = keep(ids)
+            batch = [s for s in batch if s.id in kept]
+        svc.keyring.preload([s.id for s in batch])
+        for subject in batch:
+            row = export_row(subject)
+            if writer:
+                writer.writerow(row)
+            else:
+                # One entry per line (json.dumps escapes newlines): compliance.dsar.exports rewrites by entry.
+                fh.write(("," if written else "") + json.dumps(row, ensure_ascii=False) + "\n")
+            written.append(subject.id)
+    if not writer:
+        fh.write("]\n")
+    return written

@@ -48,6 +48,7 @@ def issue_token(svc, person: Subject, purpose: Purpose, channel: str, event_id: 
                 "If you did not ask for this, ignore this message and nothing will be sent to you."
             ),
             kind="double_opt_in",
+            subject_id=person.id,
         )
     )
     return token

@@ -6,7 +6,7 @@ from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
-from compliance.dsar import deadlines
+from compliance.dsar import deadlines, request_keys
 from compliance.dsar.models import DsarRequest
 from compliance.dsar.notices import notify_requester
 from compliance.dsar.records import load_request, record_event, today_of, view
@@ -34,7 +34,11 @@ def extend(svc, actor: Actor, request_id: str, *, reason: str) -> dict[str, Any]
         new_due = deadlines.extended_due(rule, row.type, row.received_at.date(), row.original_due_on)
         now = svc.clock.now()
         DsarRequest.update(
-            status=after, due_on=new_due, extended_at=now, extension_reason=reason.strip()[:1000], updated_at=now
+            status=after,
+            due_on=new_due,
+            extended_at=now,
+            extension_reason=request_keys.seal_text(svc, row.id, DsarRequest.extension_reason, reason.strip()[:1000]),
+            updated_at=now,
         ).where(DsarRequest.id == row.id).execute()
         record_event(svc, actor, row, "extend", row.status, after, due_at=new_due.isoformat())
         row.status = after
@@ -79,7 +83,11 @@ def reject(svc, actor: Actor, request_id: str, *, ground: str) -> dict[str, Any]
         rule = rule_of(svc, row.regime)
         now = svc.clock.now()
         DsarRequest.update(
-            status=after, denial_ground=ground.strip()[:1000], response="rejected", response_at=now, updated_at=now
+            status=after,
+            denial_ground=request_keys.seal_text(svc, row.id, DsarRequest.denial_ground, ground.strip()[:1000]),
+            response="rejected",
+            response_at=now,
+            updated_at=now,
         ).where(DsarRequest.id == row.id).execute()
         record_event(svc, actor, row, "reject", row.status, after)
         row.status = after

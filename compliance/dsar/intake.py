@@ -16,7 +16,7 @@ from compliance.crypto.blind_index import EMAIL, PHONE
 from compliance.dsar import deadlines
 from compliance.dsar.matching import likely_duplicates, open_duplicate
 from compliance.dsar.models import DsarRequest, RequestIdentifier, RequestMatch
-from compliance.dsar.notices import requester_contact
+from compliance.dsar.notices import requester_address
 from compliance.dsar.records import live_subject, matches_of, record_event, today_of, view
 from compliance.dsar.regimes import rule_of
 from compliance.dsar.states import INTAKE_CHANNELS, TYPES
@@ -181,9 +181,11 @@ def submit(
             row.id,
             details={"type": type, "regime": regime, "matched": len(exact), "likely": len(likely)},
         )
-        ack_to = email if kind == EMAIL else requester_contact(row)
-        if ack_to:
-            # The acknowledgement goes to the address typed, held in memory only for this send.
+        ack = (row.subject_id, email) if kind == EMAIL else requester_address(row)
+        if ack:
+            # The acknowledgement goes to the address typed, held in memory only for this send. Its subject (when
+            # matched) is on the message; without one, erasure finds it by the address alone.
+            ack_subject, ack_to = ack
             svc.mailer.send(
                 Message(
                     to=ack_to,
@@ -194,6 +196,7 @@ def submit(
                         "We may ask you to confirm your identity before we act on it."
                     ),
                     kind="request_ack",
+                    subject_id=ack_subject,
                 )
             )
             DsarRequest.update(acknowledged_at=now).where(DsarRequest.id == row.id).execute()

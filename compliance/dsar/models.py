@@ -1,6 +1,8 @@
 """The data-subject request tables: requests, their timeline, intake identifiers, matches, notices, erasure steps
 and certificates. Identifiers given at intake are kept only as blind indexes; the values typed are never stored.
 Every request keeps the CCPA §7101 record fields (received, nature, method, response date, response, grounds).
+The free text of a request (extension reason, verification note, denial ground) is sealed under the request's own
+data key (compliance.dsar.request_keys), not the person's: the record outlives the person's erasure.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from compliance.store.models import BaseModel
 
 
 class DsarRequest(EncryptedModel, BaseModel):
-    """One data-subject request with its §7101 record fields. `payload` (rectification values) is encrypted."""
+    """One data-subject request with its §7101 record fields. `payload` (rectification values) and the free text
+    are encrypted."""
 
     id = CharField(primary_key=True, max_length=40)
     type = CharField(max_length=32, index=True)
@@ -37,17 +40,17 @@ class DsarRequest(EncryptedModel, BaseModel):
     ack_due_on = DateField(null=True)
     acknowledged_at = DateTimeField(null=True)
     extended_at = DateTimeField(null=True)
-    extension_reason = TextField(null=True)
+    extension_reason = EncryptedField(null=True, key_owner="request_key_id")
     verified_at = DateTimeField(null=True)
     verification_method = CharField(max_length=16, null=True)
     verification_points = TextField(default="[]")  # JSON list of field names that matched, never values
-    verification_note = TextField(null=True)
+    verification_note = EncryptedField(null=True, key_owner="request_key_id")
     verified_by = CharField(max_length=64, null=True)
     approved_at = DateTimeField(null=True)
     approved_by = CharField(max_length=64, null=True)
     response_at = DateTimeField(null=True)
     response = CharField(max_length=64, null=True)  # nature of the response (§7101)
-    denial_ground = TextField(null=True)
+    denial_ground = EncryptedField(null=True, key_owner="request_key_id")
     subject_id = CharField(max_length=40, null=True, index=True)  # the exact match (pseudonymous id)
     duplicate_of = CharField(max_length=40, null=True)
     scope = CharField(max_length=16, default="specific")  # CCPA right to know: specific pieces | categories
@@ -61,6 +64,10 @@ class DsarRequest(EncryptedModel, BaseModel):
     def key_subject_id(self) -> str:
         """The payload is sealed under the matched subject's data key, so erasing the person shreds it too."""
         return self.subject_id or ""
+
+    def request_key_id(self) -> str:
+        """The free text is sealed under the request's own key, kept as long as the request record."""
+        return self.id
 
     def row_key(self) -> str:
         """The row id bound into the ciphertext's associated data."""

@@ -16,8 +16,9 @@ from compliance.policy.recipients import to_notify
 from compliance.subjects.shape import profile_of
 
 
-def requester_contact(row: DsarRequest) -> str | None:
-    """Where notices to the requester go: the primary email of the matched subject (decrypted in memory)."""
+def requester_address(row: DsarRequest) -> tuple[str, str] | None:
+    """(subject id, email) notices to the requester go to: the matched subject's primary email (decrypted in
+    memory), with the subject so the message can be found again when the person is erased."""
     for sid in [row.subject_id, *included_subjects(row.id)]:
         if not sid:
             continue
@@ -25,17 +26,18 @@ def requester_contact(row: DsarRequest) -> str | None:
         if person is not None:
             emails = profile_of(person).get("emails") or []
             if emails:
-                return emails[0]
+                return sid, emails[0]
     return None
 
 
 def notify_requester(svc, actor: Actor, row: DsarRequest, subject: str, body: str, kind: str = "notice") -> bool:
     """Mail the requester through the mailer seam; the timeline records whether it could be sent."""
-    to = requester_contact(row)
-    if to is None:
+    found = requester_address(row)
+    if found is None:
         record_event(svc, actor, row, "notice.undeliverable", row.status, row.status, kind=kind)
         return False
-    svc.mailer.send(Message(to=to, subject=subject, body=body, kind=kind))
+    sid, to = found
+    svc.mailer.send(Message(to=to, subject=subject, body=body, kind=kind, subject_id=sid))
     record_event(svc, actor, row, "notice.sent", row.status, row.status, kind=kind)
     return True
 

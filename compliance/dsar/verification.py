@@ -13,6 +13,7 @@ from typing import Any
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.crypto.blind_index import EMAIL, PHONE
+from compliance.dsar import request_keys
 from compliance.dsar.models import DsarRequest, RequestIdentifier
 from compliance.dsar.records import included_subjects, live_subject, load_request, record_event, today_of, view
 from compliance.dsar.states import ACTION_SCOPES, APPROVE, transition
@@ -135,6 +136,7 @@ def verify(
                         f"{secret}\nIf you did not make this request, tell us by replying to this message."
                     ),
                     kind="verification_code",
+                    subject_id=people[0].id,
                 )
             )
             record_event(svc, actor, row, "verification.code_sent", row.status, row.status)
@@ -182,7 +184,9 @@ def verify(
             verified_at=now,
             verification_method="email_code" if method == "code" else "manual",
             verification_points=json.dumps(sorted(points)),
-            verification_note=(note or "").strip()[:500] or None,
+            verification_note=request_keys.seal_text(
+                svc, row.id, DsarRequest.verification_note, (note or "").strip()[:500]
+            ),
             verified_by=actor.principal_id,
             code_hash=None,
             updated_at=now,

@@ -3,6 +3,10 @@
 Reading a row gives a `Sealed` value that is decrypted on first attribute access; assigning a value stores
 plaintext in memory; `EncryptedModel.save()` seals dirty values before writing. `db_value` refuses anything
 that is not sealed, so plaintext can never reach the database by a forgotten code path.
+
+Whose data key seals a field is the model's `key_subject_id()` (the subject the row belongs to) unless the field
+names another method with `key_owner`: a request's free text is sealed under the request's own key, which outlives
+the person's erasure as long as the request record is kept.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class EncryptedAccessor(FieldAccessor):
             cache = instance.__dict__.setdefault("_plain", {})
             if self.name not in cache:
                 cache[self.name] = instance.keyring().open(
-                    instance.key_subject_id(),
+                    instance.key_owner_of(self.field),
                     self.model._meta.table_name,
                     self.field.column_name,
                     instance.row_key(),
@@ -49,9 +53,14 @@ class EncryptedAccessor(FieldAccessor):
 
 
 class EncryptedField(BlobField):
-    """A JSON value encrypted under the owning subject's data key, bound to table, column and row."""
+    """A JSON value encrypted under its owner's data key, bound to table, column and row."""
 
     accessor_class = EncryptedAccessor
+
+    def __init__(self, *args: Any, key_owner: str = "key_subject_id", **kwargs: Any):
+        # The name of the model method giving the id whose data key seals this field.
+        self.key_owner = key_owner
+        super().__init__(*args, **kwargs)
 
     def db_value(self, value: Any) -> Any:
         if value is None:
@@ -75,6 +84,10 @@ class EncryptedModel:
         """The subject whose data key encrypts this row."""
         raise NotImplementedError
 
+    def key_owner_of(self, field: EncryptedField) -> str:
+        """The id whose data key seals one encrypted field of this row (its `key_owner`)."""
+        return getattr(self, field.key_owner)()
+
     def row_key(self) -> str:
         """The row id bound into each ciphertext's associated data (a public id known before insert)."""
         return str(self._pk)
@@ -92,7 +105,7 @@ class EncryptedModel:
                 if value is not None and not isinstance(value, Sealed):
                     self.__data__[field.name] = Sealed(
                         ring.seal(
-                            self.key_subject_id(), self._meta.table_name, field.column_name, self.row_key(), value
+                            self.key_owner_of(field), self._meta.table_name, field.column_name, self.row_key(), value
                         )
                     )
                     self.__dict__.setdefault("_plain", {})[field.name] = value

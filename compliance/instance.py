@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from compliance import migrations
 from compliance.access.principals import bootstrap_admin
+from compliance.backup import copies
+from compliance.crypto.blind_index import BlindIndexer
 from compliance.crypto.keys import FileKeyProvider, KeyUnavailable, open_key_provider
 from compliance.errors import Invalid, SetupError
 from compliance.policy.loader import PolicyError, copy_shipped
 from compliance.services import build_services, read_policies
 from compliance.settings import Settings
 from compliance.store.db import database, open_database
+from compliance.store.keyring import Keyring
 
 
 @dataclass
@@ -73,9 +76,33 @@ def check_policies(settings: Settings) -> dict[str, object]:
     return {"ok": True, "files": sorted(loaded.raw)}
 
 
+def restore_backup(svc, actor, file) -> dict[str, object]:
+    """`consentry backup restore`: put the copy in place, reopen, migrate, re-apply erasures since (audited)."""
+    replaced = copies.put_in_place(svc, actor, file)
+    fresh = build_services(svc.settings, check_schema=False, clock=svc.clock, mailer=svc.mailer)
+    try:
+        # A copy from an older release is brought up to this schema before the ledger is applied to it.
+        fresh.db.indexer = fresh.indexer
+        applied = [m.name for m in migrations.migrate(fresh.db, fresh.clock)]
+        return copies.finish(fresh, actor, replaced, applied)
+    finally:
+        fresh.close()
+
+
 def migrate(settings: Settings) -> list[str]:
     """Apply pending schema migrations; return their names."""
+    try:
+        keys = open_key_provider(settings.key_file, settings.master_key)
+    except KeyUnavailable as exc:
+        raise SetupError(str(exc)) from None
     db = open_database(settings.database_url)
+    db.keyring = Keyring(keys)  # a migration that moves plain text into ciphertext seals under the instance's keys
+    # ... and one that recomputes blind indexes digests under them
+    try:
+        region = read_policies(settings.policies_dir).default_region
+    except PolicyError as exc:
+        raise SetupError(f"policy error: {exc}") from None
+    db.indexer = BlindIndexer(keys.index_keys(), keys.active_index, region)
     database.initialize(db)
     db.connect(reuse_if_open=True)
     try:

@@ -14,7 +14,8 @@ from compliance.audit.log import AuditLog
 from compliance.clock import Clock
 from compliance.crypto.blind_index import BlindIndexer
 from compliance.crypto.keys import KeyProvider, KeyUnavailable, open_key_provider
-from compliance.dsar import regimes
+from compliance.dsar import ledger_sync, regimes
+from compliance.dsar.ledger import LedgerError
 from compliance.errors import SetupError
 from compliance.jobs import schedule
 from compliance.mailer import OutboxMailer
@@ -148,7 +149,7 @@ def build_services(
     if mailer is None:
         mailer = OutboxMailer(settings.outbox_dir)
     indexer = BlindIndexer(keys.index_keys(), keys.active_index, policies.default_region)
-    return Services(
+    svc = Services(
         settings=settings,
         db=db,
         keys=keys,
@@ -159,3 +160,12 @@ def build_services(
         audit=AuditLog(db, keys.audit_key(), clock),
         mailer=mailer,
     )
+    if check_schema:
+        # Before anything is answered: a database copied back from a backup erases again whoever the erasure
+        # ledger says was erased since (compliance.dsar.ledger_sync).
+        try:
+            ledger_sync.catch_up(svc)
+        except LedgerError:
+            svc.close()
+            raise
+    return svc

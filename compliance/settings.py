@@ -33,6 +33,9 @@ class Settings:
     log_file: Path | None = None
     outbox_dir: Path | None = None
     exports_dir: Path | None = None
+    # The erasure ledger lives outside the database (beside the key file): a database restored from a backup
+    # learns from it which people were erased after the backup was taken (compliance.dsar.ledger).
+    erasure_ledger: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -64,6 +67,9 @@ class Settings:
             "log_file": Path(str(pick("log_file", "CONSENTRY_LOG_FILE", home / "consentry.log"))),
             "outbox_dir": Path(str(pick("outbox_dir", "CONSENTRY_OUTBOX", home / "outbox"))),
             "exports_dir": Path(str(pick("exports_dir", "CONSENTRY_EXPORTS", home / "exports"))),
+            "erasure_ledger": Path(
+                str(pick("erasure_ledger", "CONSENTRY_ERASURE_LEDGER", key_file.parent / "erasures.ledger"))
+            ).expanduser(),
         }
         for name, env_name in (
             ("max_body_bytes", "CONSENTRY_MAX_BODY_BYTES"),

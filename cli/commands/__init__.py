@@ -2,6 +2,7 @@
 
 from cli.commands import (  # noqa: F401 - registration by import, listed explicitly
     audit,
+    backup,
     consent,
     hygiene,
     instance,

@@ -46,6 +46,9 @@ class AuditAction(StrEnum):
     KEYS_ROTATE = "keys.rotate"
     KEYS_REINDEX = "keys.reindex"
     KEYS_RETIRE = "keys.retire"
+    ERASURE_REAPPLY = "erasure.reapply"
+    BACKUP_CREATE = "backup.create"
+    BACKUP_RESTORE = "backup.restore"
     PRINCIPAL_CREATE = "principal.create"
     PRINCIPAL_REVOKE = "principal.revoke"
     AUTH_FAILED = "auth.failed"
@@ -97,6 +100,9 @@ DESCRIPTIONS: dict[str, str] = {
     "keys.rotate": "A new key-encryption key version was added and data keys rewrapped.",
     "keys.reindex": "Blind indexes were recomputed under a new index key.",
     "keys.retire": "An old key-encryption key version was retired.",
+    "erasure.reapply": "Erasures of the erasure ledger missing from the database (a restored backup) were re-applied.",
+    "backup.create": "A backup of the database was written (details: file digest, size, KEK version).",
+    "backup.restore": "The database was restored from a backup and caught up with the erasure ledger.",
     "principal.create": "A principal (person or service) and its API key were created.",
     "principal.revoke": "A principal or its API key was revoked.",
     "auth.failed": "Authentication failed (missing, malformed, unknown, expired or revoked key).",

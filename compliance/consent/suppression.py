@@ -8,6 +8,12 @@ from compliance.subjects.shape import identifiers, profile_of
 
 def suppress_identifiers(svc, person: Subject, *, scope: str, reason: str) -> int:
     """Add keyed-HMAC tombstones of every identifier of a person to the suppression list."""
+    return len(add_tombstones(svc, person, scope=scope, reason=reason))
+
+
+def add_tombstones(svc, person: Subject, *, scope: str, reason: str) -> list[dict]:
+    """Add keyed-HMAC tombstones of every identifier of a person; return the rows added (the erasure ledger
+    keeps their digests)."""
     rows = []
     for kind, value in identifiers(profile_of(person)):
         digest = svc.indexer.digest(kind, value)
@@ -24,4 +30,4 @@ def suppress_identifiers(svc, person: Subject, *, scope: str, reason: str) -> in
             )
     if rows:
         Suppression.insert_many(rows).execute()
-    return len(rows)
+    return rows

@@ -82,6 +82,10 @@ class KeyProvider(ABC):
     def retire_index_key(self, version: int) -> None:
         """Forget an index-key version once nothing is indexed under it."""
 
+    def kek_created(self) -> dict[int, datetime]:
+        """When each KEK version was created, where the provider knows (a key file does; derived keys do not)."""
+        return {}
+
     @abstractmethod
     def audit_key(self) -> bytes:
         """The key that MACs the audit chain."""
@@ -234,6 +238,14 @@ class FileKeyProvider(KeyProvider):
         # The key material is dropped from the file: retirement is meant to be irreversible.
         entry.update(state="retired", key="", retired=datetime.now(UTC).isoformat())
         self._write()
+
+    def kek_created(self) -> dict[int, datetime]:
+        # Naive UTC, as the service clock gives it (compliance.clock).
+        return {
+            int(v): datetime.fromisoformat(e["created"]).astimezone(UTC).replace(tzinfo=None)
+            for v, e in self._data["kek"]["versions"].items()
+            if e.get("created")
+        }
 
     def index_keys(self) -> dict[int, bytes]:
         return {int(v): _unb64(e["key"], "an index key") for v, e in self._data["index"]["versions"].items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -19,8 +20,12 @@ from compliance.dsar.models import ErasureCertificate
 from compliance.dsar.records import load_request
 from compliance.dsar.states import ERASURE_STEPS
 from compliance.errors import NotFound
+from compliance.subjects import files
 
-CERTIFICATE_VERSION = 1
+# 2: per subject, "exports" lists each registered file with its outcome and whether all were verified; "erased"
+# counts export records removed (no longer lines), and steps.exports is true only when the exports were verified.
+CERTIFICATE_VERSION = 2
+EXPORT_FILE_FIELDS = ("file", "kind", "path", "outcome", "records_removed", "reason")
 
 
 def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -61,6 +66,7 @@ def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -
             }
         )
         shredded = done.get("shred", {})
+        exports = exports_section(done)
         entries.append(
             {
                 "subject": sid,
@@ -71,13 +77,16 @@ def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -
                     "history_entries_deleted": shredded.get("history_entries_deleted", 0),
                     "purchases_deleted": hold.get("purchases_deleted", 0),
                     "interactions_deleted": done.get("interactions", {}).get("interactions_deleted", 0),
+                    "outbox_messages_deleted": done.get("outbox", {}).get("outbox_messages_deleted", 0),
                     **{k: v for k, v in done.get("consent", {}).items()},
                     "export_files_deleted": done.get("exports", {}).get("export_files_deleted", 0),
-                    "export_lines_removed": done.get("exports", {}).get("export_lines_removed", 0),
+                    "export_records_removed": done.get("exports", {}).get("export_records_removed", 0),
                 },
                 "kept": kept,
                 "notified": done.get("notices", {}).get("recipients", []),
-                "steps": {step: step in done for step in ERASURE_STEPS},
+                "exports": exports,
+                # The exports step counts as done only when it could vouch for every file it found.
+                "steps": {step: step in done and (step != "exports" or exports["verified"]) for step in ERASURE_STEPS},
             }
         )
     controller = svc.policies.controller
@@ -95,6 +104,14 @@ def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -
     if row.regime == "ru152":
         body["destruction_act"] = destruction_act(svc, row, entries)
     return body
+
+
+def exports_section(done: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each file the exports step found holding the person, with its outcome; verified only when every file was
+    rewritten, deleted or kept (a step run before the registry, by matching lines, or not run is not verified)."""
+    step = done.get("exports") or {}
+    listed = [{k: f[k] for k in EXPORT_FILE_FIELDS if k in f} for f in step.get("files", [])]
+    return {"verified": step.get("verified") is True, "files": listed}
 
 
 def destruction_act(svc, row, entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -183,4 +200,15 @@ def certificate(svc, actor: Actor, request_id: str) -> dict[str, Any]:
         "signed": "UTF-8 bytes of the certificate as canonical JSON (sorted keys, no spaces)",
     }
     document["valid"] = verify_certificate(document)
+    return document
+
+
+def save_certificate(svc, actor: Actor, request_id: str, out: Path) -> dict[str, Any]:
+    """Write the signed certificate document to a file (mode 0600), registered with its subjects: it holds their
+    ids only, so an erasure keeps it and says so."""
+    with svc.transaction():
+        document = certificate(svc, actor, request_id)
+        subjects = [e["subject"] for e in document["certificate"].get("subjects", [])]
+        data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+        files.write_file(svc, Path(out), data, kind="certificate", fmt="json", subjects=subjects, request_id=request_id)
     return document

@@ -8,23 +8,23 @@ Order matters: the identifiers are tombstoned (which needs them decrypted) befor
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.consent.models import ConsentEvent, ConsentState, ConsentToken
-from compliance.consent.suppression import suppress_identifiers
-from compliance.dsar import certificates
+from compliance.consent.suppression import add_tombstones
+from compliance.dsar import certificates, ledger, outbox
+from compliance.dsar import exports as written_exports
 from compliance.dsar.holds import apply_purchase_hold
-from compliance.dsar.models import DsarRequest, ErasureStep, RequestMatch
+from compliance.dsar.models import DsarRequest, ErasureStep
 from compliance.dsar.notices import queue_notices
 from compliance.dsar.records import complete
 from compliance.dsar.states import ERASURE_STEPS, StepHook
 from compliance.policy.recipients import to_notify
 from compliance.store.models import BlindIndex, DataKey, Interaction, Subject
 from compliance.subjects import history as value_history
-from compliance.subjects.shape import identifiers, profile_of
+from compliance.subjects.shape import profile_of
 
 
 def steps_done(request_id: str, subject_id: str) -> dict[str, dict[str, Any]]:
@@ -69,36 +69,10 @@ def delete_consent(subject_id: str) -> dict[str, Any]:
     }
 
 
-def scrub_exports(svc, subject_id: str, profile: dict[str, Any]) -> dict[str, Any]:
-    """Remove the person from files in the exports folder: their request bundles are deleted; lines of CSV and
-    JSON-lines files holding one of their identifiers are dropped; other files holding one are deleted."""
-    folder = svc.settings.exports_dir
-    if folder is None or not Path(folder).is_dir():
-        return {"export_files_deleted": 0, "export_lines_removed": 0}
-    folder = Path(folder)
-    deleted = removed = 0
-    for match in RequestMatch.select().where(RequestMatch.subject_id == subject_id):
-        bundle = folder / f"{match.request_id}.zip"
-        if bundle.exists():
-            bundle.unlink()
-            deleted += 1
-    needles = [v.encode() for _, v in identifiers(profile) if v and len(v) >= 5]
-    needles += [v.encode() for v in profile.get("emails") or [] if v]
-    if not needles:
-        return {"export_files_deleted": deleted, "export_lines_removed": removed}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        if not any(n in data for n in needles):
-            continue
-        if path.suffix.lower() in (".csv", ".jsonl", ".ndjson", ".txt"):
-            lines = data.splitlines(keepends=True)
-            kept = [line for line in lines if not any(n in line for n in needles)]
-            removed += len(lines) - len(kept)
-            path.write_bytes(b"".join(kept))
-        else:
-            path.unlink()
-            deleted += 1
-    return {"export_files_deleted": deleted, "export_lines_removed": removed}
+def scrub_exports(svc, subject_id: str, profile: dict[str, Any] | None) -> dict[str, Any]:
+    """Remove the person from every registered file holding them, by record and subject id (compliance.dsar.exports);
+    `profile` (None once the key is gone) lets unregistered files holding their identifiers be listed too."""
+    return written_exports.erase_from_files(svc, subject_id, profile)
 
 
 def _subjects_with_merged(people: list[str]) -> list[str]:
@@ -123,12 +97,18 @@ def _erase_subject(svc, actor: Actor, row, subject_id: str, on_step: StepHook | 
                 details = apply_purchase_hold(svc, subject_id)
             elif step == "suppress":
                 # Tombstones need the identifiers in clear: this runs before the key is destroyed.
-                count = suppress_identifiers(svc, person, scope="all", reason="erasure") if readable else 0
-                details = {"tombstones": count} if readable else {"tombstones": 0, "skipped": "key_destroyed"}
+                if readable:
+                    rows = add_tombstones(svc, person, scope="all", reason="erasure")
+                    # Keyed HMACs, no personal data: the ledger step copies them out of the database.
+                    details = {"tombstones": len(rows), "digests": [ledger.tombstone_entry(r) for r in rows]}
+                else:
+                    details = {"tombstones": 0, "skipped": "key_destroyed"}
             elif step == "exports":
-                details = (
-                    scrub_exports(svc, subject_id, profile_of(person)) if readable else {"skipped": "key_destroyed"}
-                )
+                # Registered files are found by subject id, so they are cleaned even when the key is gone.
+                details = scrub_exports(svc, subject_id, profile_of(person) if readable else None)
+            elif step == "outbox":
+                # Before "shred": the person's addresses are still readable (without them, by subject id only).
+                details = outbox.forget_mail(svc, subject_id, person if readable else None)
             elif step == "consent":
                 details = delete_consent(subject_id)
             elif step == "interactions":
@@ -143,10 +123,20 @@ def _erase_subject(svc, actor: Actor, row, subject_id: str, on_step: StepHook | 
             elif step == "notices":
                 queue_notices(svc, row, [subject_id], "erasure")
                 details = {"recipients": sorted(r.id for r in to_notify(svc, "erasure"))}
-            else:  # shred
+            elif step == "shred":
                 details = shred(svc, subject_id)
                 svc.audit.record(actor, AuditAction.SUBJECT_ERASE, subject_id, details={"request": row.id, **details})
+            else:  # ledger
+                entry = {
+                    "subject": subject_id,
+                    "request": row.id,
+                    "reason": row.type,
+                    "holds": True,
+                    "tombstones": done.get("suppress", {}).get("digests", []),
+                }
+                details = {"ledger_entries": ledger.record(svc, [entry])}
             _mark(svc, row.id, subject_id, step, details)
+            done[step] = details
         if on_step is not None:
             on_step(subject_id, step)
 

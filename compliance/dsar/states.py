@@ -47,8 +47,21 @@ ACTION_SCOPES: dict[str, str] = {
     "process": MANAGE,
 }
 # The steps of an erasure, in order: identifiers are tombstoned (which needs them decrypted) before the data key
-# is destroyed; the certificate lists each step as done or not.
-ERASURE_STEPS = ("holds", "suppress", "exports", "consent", "interactions", "requests", "notices", "shred")
+# is destroyed; the certificate lists each step as done or not. "ledger" writes the erasure to the ledger outside the
+# database (compliance.dsar.ledger), so a restored backup erases the person again. "outbox" deletes the mail
+# the mailer still holds for the person (compliance.dsar.outbox).
+ERASURE_STEPS = (
+    "holds",
+    "suppress",
+    "exports",
+    "outbox",
+    "consent",
+    "interactions",
+    "requests",
+    "notices",
+    "shred",
+    "ledger",
+)
 
 
 def needs_verification(request_type: str) -> bool:

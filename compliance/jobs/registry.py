@@ -11,6 +11,7 @@ from typing import Any
 from compliance.access.actor import Actor
 from compliance.audit import service as audit_service
 from compliance.dsar import reminders as dsar_reminders
+from compliance.keys import rotation
 from compliance.retention import rules as retention
 from compliance.stewardship import dedupe, validation
 
@@ -38,6 +39,10 @@ def _audit_checkpoint(svc, actor: Actor, options: dict[str, Any]) -> dict[str, A
     return {"size": out["size"], "file": out["file"]}
 
 
+def _key_rotation(svc, actor: Actor, options: dict[str, Any]) -> dict[str, Any]:
+    return rotation.scheduled(svc, actor, rotate_days=int(options.get("rotate_days", 30)))
+
+
 JobFunc = Callable[[Any, Actor, dict[str, Any]], dict[str, Any]]
 JOBS: dict[str, JobFunc] = {
     "validate": _validate,
@@ -45,4 +50,5 @@ JOBS: dict[str, JobFunc] = {
     "retention": _retention,
     "request_reminders": _request_reminders,
     "audit_checkpoint": _audit_checkpoint,
+    "key_rotation": _key_rotation,
 }

@@ -152,8 +152,10 @@ def reindex(
     # version a tombstone uses stays.
     with svc.transaction(keys_lock="exclusive"):
         for version in [v for v in svc.keys.index_keys() if v != svc.keys.active_index]:
-            used = (BlindIndex.select().where(BlindIndex.key_version == version).exists()
-                    or Suppression.select().where(Suppression.key_version == version).exists())
+            used = (
+                BlindIndex.select().where(BlindIndex.key_version == version).exists()
+                or Suppression.select().where(Suppression.key_version == version).exists()
+            )
             if not used:
                 svc.keys.retire_index_key(version)
                 retired.append(version)
@@ -162,3 +164,78 @@ def reindex(
         actor, AuditAction.KEYS_REINDEX, f"index:v{target}", details={"subjects": done, "retired": retired}
     )
     return {"active": target, "subjects": done, "resumed": resumed, "retired_versions": retired}
+
+
+def backup_window_days(svc) -> int | None:
+    """How long backups are kept (retention.yaml `backups.keep_days`); None when the policy does not say."""
+    spec = (svc.policies.raw.get("retention") or {}).get("backups") or {}
+    days = spec.get("keep_days")
+    return int(days) if days else None
+
+
+def scheduled(svc, actor: Actor, *, rotate_days: int = 30) -> dict[str, Any]:
+    """The scheduled rotation: a new KEK version once the active one is `rotate_days` old (or finish an unfinished
+    rewrap), then retire every version superseded longer ago than the backup window, so a backup older than
+    the window (plus one rotation) cannot be decrypted even by someone holding today's key file."""
+    actor.require("keys:manage")
+    created = svc.keys.kek_created()
+    if not created:
+        return {
+            "skipped": "keys are derived from CONSENTRY_MASTER_KEY: rotate by raising CONSENTRY_KEK_VERSION and "
+            "retire with CONSENTRY_KEK_MIN_VERSION (a derived version can always be derived again)"
+        }
+    now = svc.clock.now()
+    active_age = now - created.get(svc.keys.active_kek, now)
+    rotated = active_age.days >= rotate_days
+    result = rewrap(svc, actor, new_version=rotated)
+    window = backup_window_days(svc)
+    retired, kept = [], []
+    if window is not None:
+        created = svc.keys.kek_created()
+        states = svc.keys.kek_versions()
+        for version in sorted(v for v, state in states.items() if state != "retired" and v != svc.keys.active_kek):
+            successors = [at for v, at in created.items() if v > version]
+            superseded = min(successors) if successors else None
+            if superseded is not None and (now - superseded).days > window:
+                try:
+                    retire(svc, actor, version)
+                    retired.append(version)
+                except Conflict as exc:
+                    kept.append({"version": version, "reason": str(exc)})
+    return {
+        "active": svc.keys.active_kek,
+        "rotated": rotated,
+        "rewrapped": result["rewrapped"],
+        "backup_window_days": window,
+        "retired": retired,
+        "not_retired": kept,
+    }
+
+
+def recompute_indexes(db, indexer, *, batch: int = 500) -> int:
+    """Recompute the blind indexes under the active index key from the decrypted profiles (a data migration: the
+    canonical identifier form changed what a digest means); older versions are left to `keys reindex`."""
+    cursor, done = "", 0
+    while True:
+        ids = [
+            sid
+            for (sid,) in BlindIndex.select(BlindIndex.subject_id)
+            .where((BlindIndex.key_version == indexer.active) & (BlindIndex.subject_id > cursor))
+            .group_by(BlindIndex.subject_id)
+            .order_by(BlindIndex.subject_id)
+            .limit(batch)
+            .tuples()
+        ]
+        if not ids:
+            return done
+        db.keyring.preload(ids)
+        with db.atomic():
+            for subject in Subject.select().where(Subject.id.in_(ids) & Subject.erased_at.is_null()):
+                BlindIndex.delete().where(
+                    (BlindIndex.subject_id == subject.id) & (BlindIndex.key_version == indexer.active)
+                ).execute()
+                rows = index_rows(indexer, subject.id, profile_of(subject))
+                if rows:
+                    BlindIndex.insert_many(rows).execute()
+        done += len(ids)
+        cursor = ids[-1]

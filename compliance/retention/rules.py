@@ -16,6 +16,7 @@ from peewee import fn
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.consent.models import ConsentState
+from compliance.dsar import ledger
 from compliance.dsar.erasure import delete_consent, shred
 from compliance.dsar.holds import apply_purchase_hold
 from compliance.policy.loader import PolicyError
@@ -58,6 +59,10 @@ def check_policy(data: dict[str, Any]) -> None:
                 raise PolicyError(f"{where}.action: interactions are deleted or kept")
         if spec["applies_to"] == "requests" and action != "keep":
             raise PolicyError(f"{where}.action: request records are kept (CCPA §7101)")
+    backups = data.get("backups", {})
+    days = backups.get("keep_days") if isinstance(backups, dict) else None
+    if not isinstance(backups, dict) or (days is not None and (not isinstance(days, int) or days <= 0)):
+        raise PolicyError("retention.yaml: backups.keep_days must be a positive whole number of days")
     holds = data.get("legal_holds", {})
     if not isinstance(holds, dict):
         raise PolicyError("retention.yaml: 'legal_holds' must map data categories to holds")
@@ -145,12 +150,17 @@ def plan(svc) -> list[dict[str, Any]]:
 def _apply_subjects(svc, ids: list[str], action: str) -> None:
     for start in range(0, len(ids), 200):
         with svc.transaction():
-            for sid in ids[start : start + 200]:
+            batch = ids[start : start + 200]
+            for sid in batch:
                 if action == "delete":
                     apply_purchase_hold(svc, sid)
                 delete_consent(sid)
                 Interaction.delete().where(Interaction.subject == sid).execute()
                 shred(svc, sid)
+            # A backup taken before this run must not bring these people back (compliance.dsar.ledger).
+            ledger.record(
+                svc, [{"subject": sid, "reason": f"retention:{action}", "holds": action == "delete"} for sid in batch]
+            )
 
 
 def run(svc, actor: Actor, *, dry_run: bool = False) -> dict[str, Any]:

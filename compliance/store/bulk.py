@@ -97,8 +97,14 @@ def _passed_through(field) -> frozenset[type]:
 _PASSED: dict[type, frozenset[type]] = {}
 # adapt(v) is v for these: str for text fields, int(v) of an int, bool(v) of a bool, float(v) of a float, and a
 # datetime field's adapt parses only strings. (bool is not passed for an integer field: int(True) is 1.)
-_ADAPTS = ((CharField, str), (TextField, str), (IntegerField, int), (BooleanField, bool), (FloatField, float),
-           (DateTimeField, datetime))
+_ADAPTS = (
+    (CharField, str),
+    (TextField, str),
+    (IntegerField, int),
+    (BooleanField, bool),
+    (FloatField, float),
+    (DateTimeField, datetime),
+)
 
 
 def reader(field) -> Callable[[Any], Any]:

@@ -94,8 +94,9 @@ class Keyring:
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
             for row in DataKey.select().where(DataKey.subject_id.in_(chunk)):
-                self._remember(row.subject_id, row.key_gen, self.unwrap(row.subject_id, row.kek_version,
-                                                                         bytes(row.wrapped)))
+                self._remember(
+                    row.subject_id, row.key_gen, self.unwrap(row.subject_id, row.kek_version, bytes(row.wrapped))
+                )
 
     def unwrap(self, subject_id: str, version: int, wrapped: bytes) -> bytes:
         """Unwrap one stored data key; KeyMissing (naming the version and the fix) when its KEK is gone."""

@@ -87,10 +87,21 @@ def queue(proposals: Iterable[Proposal], *, run_id: str, at, known: set[tuple[st
             continue
         seen.add(item.key)
         a, b = item.key
-        rows.append({
-            "id": new_id("cand"), "run_id": run_id, "a_id": a, "b_id": b, "score": round(item.score, 6),
-            "decision": "review", "status": "open", "reasons": json.dumps([item.reason]), "created_at": at,
-            "decided_at": None, "decided_by": None, "merge_id": None,
-        })
+        rows.append(
+            {
+                "id": new_id("cand"),
+                "run_id": run_id,
+                "a_id": a,
+                "b_id": b,
+                "score": round(item.score, 6),
+                "decision": "review",
+                "status": "open",
+                "reasons": json.dumps([item.reason]),
+                "created_at": at,
+                "decided_at": None,
+                "decided_by": None,
+                "merge_id": None,
+            }
+        )
     insert_rows(MergeCandidate, rows)
     return [r["id"] for r in rows]

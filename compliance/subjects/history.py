@@ -114,18 +114,21 @@ def rows(subject_id: str, changes: Iterable[Change], *, actor: str, source: str 
         if item.change not in CHANGES:
             raise ValueError(f"unknown history change {item.change!r}")
         row_id = new_id("hst")
-        out.append({
-            "id": row_id,
-            "subject_id": subject_id,
-            "at": at,
-            "actor": actor,
-            "source": source,
-            "field": item.field,
-            "change": item.change,
-            "restored_at": None,
-            "values": SubjectHistory.sealed(SubjectHistory.values, subject_id, row_id,
-                                            {"old": item.old, "new": item.new}),
-        })
+        out.append(
+            {
+                "id": row_id,
+                "subject_id": subject_id,
+                "at": at,
+                "actor": actor,
+                "source": source,
+                "field": item.field,
+                "change": item.change,
+                "restored_at": None,
+                "values": SubjectHistory.sealed(
+                    SubjectHistory.values, subject_id, row_id, {"old": item.old, "new": item.new}
+                ),
+            }
+        )
     return out
 
 
@@ -139,8 +142,11 @@ def write(subject_id: str, changes: Iterable[Change], *, actor: str, source: str
 
 def entries(subject_id: str) -> list[dict[str, Any]]:
     """Every history entry of a subject, oldest first, with the values opened (the caller checks the scope)."""
-    query = SubjectHistory.select().where(SubjectHistory.subject_id == subject_id).order_by(
-        SubjectHistory.at, SubjectHistory.id)
+    query = (
+        SubjectHistory.select()
+        .where(SubjectHistory.subject_id == subject_id)
+        .order_by(SubjectHistory.at, SubjectHistory.id)
+    )
     return [view(row) for row in query]
 
 

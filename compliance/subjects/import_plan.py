@@ -16,8 +16,9 @@ from typing import Any
 
 def content_key(profile: dict[str, Any]) -> bytes:
     """A stable digest of a row's content: the canonical order of rows within a group."""
-    return hashlib.blake2b(json.dumps(profile, sort_keys=True, ensure_ascii=False, default=str).encode(),
-                           digest_size=16).digest()
+    return hashlib.blake2b(
+        json.dumps(profile, sort_keys=True, ensure_ascii=False, default=str).encode(), digest_size=16
+    ).digest()
 
 
 def groups(keys: Sequence[Sequence[Hashable]]) -> list[list[int]]:

@@ -103,9 +103,20 @@ class Importer:
                     created = parse_iso(parts.created_at)
                 except ValueError:
                     self.report.warnings.append({"row": number, "field": "created_at", "code": "date.unparsed"})
-            parsed.append((number, writer.Incoming(parts.profile, parts.kind, parts.source or self.source, created,
-                                                   digests=item.digests, flags=item.flags,
-                                                   digest_stamp=context.indexer.stamp)))
+            parsed.append(
+                (
+                    number,
+                    writer.Incoming(
+                        parts.profile,
+                        parts.kind,
+                        parts.source or self.source,
+                        created,
+                        digests=item.digests,
+                        flags=item.flags,
+                        digest_stamp=context.indexer.stamp,
+                    ),
+                )
+            )
             content.append(item.content)
         # The parsed rows live until the end: keep the collector from walking them again and again.
         gc.freeze()
@@ -120,8 +131,13 @@ class Importer:
         created: set[str] = set()
         updated: set[str] = set()  # existing subjects an update rewrote
         with self.svc.transaction():
-            outcomes = writer.write(self.svc, [row for _, row in batch], self.mode,
-                                    actor_id=self.actor.principal_id, run_id=self.report.run_id)
+            outcomes = writer.write(
+                self.svc,
+                [row for _, row in batch],
+                self.mode,
+                actor_id=self.actor.principal_id,
+                run_id=self.report.run_id,
+            )
             for (number, _), outcome in zip(batch, outcomes, strict=True):
                 if outcome.status == writer.SUPPRESSED:
                     report.suppressed += 1

@@ -78,8 +78,11 @@ def tombstoned_fields(svc, after: dict[str, Any], before: dict[str, Any] | None 
     if before is not None:
         held = {(kind, svc.indexer.canonical(kind, value)) for kind, value in identifiers(before)}
     added = [(k, v) for k, v in identifiers(after) if (k, svc.indexer.canonical(k, v)) not in held]
-    found = {_FIELD_OF.get(kind) or f"channels.{kind.split(':', 1)[1]}"
-             for (kind, _), scope in suppression_scopes(svc, added).items() if scope == "all"}
+    found = {
+        _FIELD_OF.get(kind) or f"channels.{kind.split(':', 1)[1]}"
+        for (kind, _), scope in suppression_scopes(svc, added).items()
+        if scope == "all"
+    }
     return sorted(found)
 
 
@@ -87,8 +90,10 @@ def refuse_tombstoned(svc, after: dict[str, Any], before: dict[str, Any] | None 
     """Suppressed (409, naming the fields) when a write would add an erased person's identifier."""
     fields = tombstoned_fields(svc, after, before)
     if fields:
-        raise Suppressed("this identifier belonged to a person who was erased and asked not to be added again",
-                         errors=[{"field": f, "code": "identifier.erased"} for f in fields])
+        raise Suppressed(
+            "this identifier belonged to a person who was erased and asked not to be added again",
+            errors=[{"field": f, "code": "identifier.erased"} for f in fields],
+        )
 
 
 def load(subject_id: str, *, include_erased: bool = False) -> Subject:

@@ -38,8 +38,7 @@ def save(svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", sourc
     profile = coerce_profile(data, svc.policies.default_region, strict=True)
     require_identity(profile)
     with svc.transaction():
-        [outcome] = writer.write(svc, [writer.Incoming(profile, kind, source)], writer.API,
-                                 actor_id=actor.principal_id)
+        [outcome] = writer.write(svc, [writer.Incoming(profile, kind, source)], writer.API, actor_id=actor.principal_id)
         if outcome.status != writer.SUPPRESSED:
             details = {"review": [item["reason"] for item in outcome.review]} if outcome.review else None
             action = AuditAction.SUBJECT_CREATE if outcome.status == writer.CREATED else AuditAction.SUBJECT_UPDATE
@@ -47,8 +46,9 @@ def save(svc, actor: Actor, data: dict[str, Any], *, kind: str = "person", sourc
     if outcome.status == writer.SUPPRESSED:
         svc.audit.record(actor, AuditAction.SUBJECT_CREATE, "", outcome="denied", details={"reason": "suppressed"})
         raise Suppressed("this person was erased and asked not to be added again")
-    return Written(outcome.subject_id, outcome.status == writer.CREATED, outcome.flags, outcome.review,
-                   outcome.declined)
+    return Written(
+        outcome.subject_id, outcome.status == writer.CREATED, outcome.flags, outcome.review, outcome.declined
+    )
 
 
 def upsert(

@@ -71,8 +71,13 @@ def read(context: Context, number: int, raw: Any) -> Parsed:
     if parts.problems:
         return Parsed(number, parts=parts)
     profile = parts.profile
-    return Parsed(number, parts=parts, digests=writer.row_digests(context.indexer, context.rules, profile),
-                  content=content_key(profile), flags=contact_flags(profile, context.region))
+    return Parsed(
+        number,
+        parts=parts,
+        digests=writer.row_digests(context.indexer, context.rules, profile),
+        content=content_key(profile),
+        flags=contact_flags(profile, context.region),
+    )
 
 
 _worker_context: Context | None = None

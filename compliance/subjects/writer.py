@@ -134,8 +134,9 @@ def link_kind(kind: str) -> str:
     return "channel" if kind.startswith("channel:") else kind
 
 
-def write(svc, rows: list[Incoming], mode: Mode = IMPORT, *, actor_id: str = "system",
-          run_id: str | None = None) -> list[Outcome]:
+def write(
+    svc, rows: list[Incoming], mode: Mode = IMPORT, *, actor_id: str = "system", run_id: str | None = None
+) -> list[Outcome]:
     """Create or update a subject for each row (caller holds the transaction); one Outcome per row, in order."""
     with svc.keyring.held():
         return _Batch(svc, rows, mode, actor_id, run_id or new_id("imp")).run()
@@ -198,9 +199,17 @@ class _Batch:
                 flags = [*flags, *({"field": kind, "code": WIDELY_SHARED} for kind in widely)]
             if decision.target is None:
                 target = new_id("sub")
-                self.subjects[target] = _State(row.profile, row.source, new=True, kind=row.kind,
-                                               created=row.created_at, index=index, marketing_suppressed=objected,
-                                               flags=flags, features=mine)
+                self.subjects[target] = _State(
+                    row.profile,
+                    row.source,
+                    new=True,
+                    kind=row.kind,
+                    created=row.created_at,
+                    index=index,
+                    marketing_suppressed=objected,
+                    flags=flags,
+                    features=mine,
+                )
                 outcome = Outcome(CREATED, target, flags)
             else:
                 target = decision.target
@@ -220,8 +229,9 @@ class _Batch:
             self._write(sources)
         return outcomes
 
-    def _links(self, pairs: list[Pair], owners: dict[Pair, set[str]], roles: set[Pair]) -> tuple[dict[str, tuple],
-                                                                                              list[str]]:
+    def _links(
+        self, pairs: list[Pair], owners: dict[Pair, set[str]], roles: set[Pair]
+    ) -> tuple[dict[str, tuple], list[str]]:
         """The subjects a row meets, as {id: (Link, kinds, only-through-role-mailboxes)}, and the fields of the
         shared identifiers it met past the policy's review_limit (which link it to no one)."""
         kinds: dict[str, set[str]] = {}
@@ -238,8 +248,11 @@ class _Batch:
                 if pair[0] == EMAIL:
                     emails.setdefault(sid, []).append(pair in roles)
         links = {
-            sid: (Link(sid, self.subjects[sid].profile, frozenset(found), self._features(sid)), found,
-                  all(emails.get(sid, [False])))
+            sid: (
+                Link(sid, self.subjects[sid].profile, frozenset(found), self._features(sid)),
+                found,
+                all(emails.get(sid, [False])),
+            )
             for sid, found in sorted(kinds.items())
         }
         return links, sorted(widely)
@@ -253,8 +266,14 @@ class _Batch:
 
     def _update(self, target: str, state: _State, row: Incoming, flags: list[dict[str, str]]) -> Outcome:
         """Survivorship on update: better values replace stored ones, the rest is declined; both are kept."""
-        merged = merge(state.profile, row.profile, stored_source=state.source, incoming_source=row.source,
-                       priority=self.rules.source_priority, seen=lambda f, v, c: self._seen(target, f, v, c))
+        merged = merge(
+            state.profile,
+            row.profile,
+            stored_source=state.source,
+            incoming_source=row.source,
+            priority=self.rules.source_priority,
+            seen=lambda f, v, c: self._seen(target, f, v, c),
+        )
         for label, old, new in merged.replaced:
             state.changes.append((row.source, history.Change(label, old, new, "replaced")))
         for label, old, new in merged.declined:
@@ -315,8 +334,9 @@ class _Batch:
                     "source": state.source,
                     "created_at": state.created or now,
                     "updated_at": now,
-                    "flags": json.dumps(state.flags if state.flags is not None
-                                        else contact_flags(state.profile, self.region)),
+                    "flags": json.dumps(
+                        state.flags if state.flags is not None else contact_flags(state.profile, self.region)
+                    ),
                     "marketing_suppressed": state.marketing_suppressed,
                     "pii": Subject.sealed(Subject.pii, subject_id, subject_id, pii),
                     "extra": Subject.sealed(Subject.extra, subject_id, subject_id, extra),

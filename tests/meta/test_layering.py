@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "compliance.stewardship": 7,
     "compliance.retention": 7,
     "compliance.keys": 8,
+    "compliance.backup": 8,
     "compliance.jobs": 8,
     "compliance.demo": 8,
     "compliance.services": 9,

@@ -142,6 +142,13 @@ def test_the_dpo_guide_runs_as_written(tmp_path, monkeypatch):
     assert outputs["REQ5"]["valid"] is True
     check = json.loads(replay.consentry(["--json", "consent", "check", "ivan.sokolov@example.com", "service_messages"]))
     assert check["state"] == "suppressed"
+    # the backup taken before Anna's erasure was restored: she is erased again, and nothing is behind the ledger
+    check = json.loads(
+        replay.consentry(["--json", "consent", "check", "anna.kovaleva@example.com", "service_messages"])
+    )
+    assert check["state"] == "suppressed"
+    ledger = json.loads(replay.consentry(["--json", "backup", "ledger"]))
+    assert ledger["entries"] == ledger["applied"] >= 2
     assert (tmp_path / "olga-access.zip").read_bytes()[:2] == b"PK"
     assert (tmp_path / "olga.zip").read_bytes()[:2] == b"PK"
     shown = json.loads(replay.consentry(["--json", "dsar", "show", replay.vars["REQ2"]]))

@@ -19,8 +19,13 @@ from tests.service.test_erasure import _ready_erasure
 
 ERASED = "x@example.org"
 VARIANTS = [
-    "X@Example.ORG", " <x@example.org> ", "mailto:x@example.org", "MAILTO:<x@example.org>;", '"x@example.org"',
-    "x@ｅｘａｍｐｌｅ.org", "x＠example.org",
+    "X@Example.ORG",
+    " <x@example.org> ",
+    "mailto:x@example.org",
+    "MAILTO:<x@example.org>;",
+    '"x@example.org"',
+    "x@ｅｘａｍｐｌｅ.org",
+    "x＠example.org",
 ]
 LOOKALIKES = ["\u212aate@example.org", "ｋate@example.org", "\ufb01ona@example.org"]  # Kelvin, full-width, ligature
 
@@ -74,6 +79,7 @@ def test_a_lookalike_address_is_refused_and_answers_no_ones_consent(svc, admin, 
         correct(svc, admin, erased, {"email": lookalike})
     report = Importer(svc, admin).run([{"email": lookalike, "first_name": "Kate"}])
     assert report.rejected == 1 and report.errors == [{"row": 1, "field": "email", "code": "email.confusable"}]
+
     def state(email):
         return consent_decisions.check(svc, admin, purpose="email_marketing", email=email)["state"]
 
@@ -93,3 +99,34 @@ def test_validate_fix_never_turns_a_stored_spelling_into_an_erased_address(svc, 
         write_subject(svc, subject, {**profile_of(subject), "emails": ["kate@example.org", "X@EXAMPLE.ORG "]})
     validation.run(svc, admin, fix=True)
     assert profile_of(Subject.get_by_id(erased))["emails"] == ["kate@example.org", "X@EXAMPLE.ORG "]
+
+
+def test_migration_13_recomputes_email_digests_of_an_older_store(svc, admin, settings):
+    """A store whose email digests were computed from another form of the address (before the canonical form):
+    lookups miss it until migration 13 recomputes them from the decrypted profiles."""
+    import os as _os
+
+    from compliance import instance
+    from compliance.store.models import BlindIndex, SchemaMigration
+    from compliance.subjects.lookup import find_subjects
+    from compliance.subjects.profiles import upsert
+
+    sid, _ = upsert(svc, admin, {"email": "Ann.Lee@Example.org", "phone": "+79161112233"})
+    assert find_subjects(svc, "email", "ann.lee@example.org") == {sid}
+    BlindIndex.update(digest=_os.urandom(32)).where(
+        (BlindIndex.subject_id == sid) & (BlindIndex.kind == "email")
+    ).execute()
+    SchemaMigration.delete().where(SchemaMigration.version == 13).execute()
+    assert find_subjects(svc, "email", "ann.lee@example.org") == set()
+    svc.close()
+
+    assert instance.migrate(settings) == ["0013 email blind indexes from the canonical address"]
+
+    from compliance.services import build_services
+
+    fresh = build_services(settings)
+    try:
+        assert find_subjects(fresh, "email", "mailto:ANN.LEE@example.org") == {sid}
+        assert find_subjects(fresh, "phone", "+79161112233") == {sid}
+    finally:
+        fresh.close()

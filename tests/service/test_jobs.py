@@ -19,7 +19,14 @@ from tests.conftest import actor_with_role
 
 def test_shipped_schedule_is_valid(svc):
     plan = schedule.schedule(svc)
-    assert set(plan["jobs"]) == {"validate", "dedupe", "retention", "request_reminders", "audit_checkpoint"}
+    assert set(plan["jobs"]) == {
+        "validate",
+        "dedupe",
+        "retention",
+        "request_reminders",
+        "audit_checkpoint",
+        "key_rotation",
+    }
     schedule.check_policy(svc.policies.get("schedule"))
 
 
@@ -164,6 +171,7 @@ def test_scheduler_builds_one_cron_job_per_entry(svc):
     assert sorted(j.id for j in sched.get_jobs()) == [
         "audit_checkpoint",
         "dedupe",
+        "key_rotation",
         "request_reminders",
         "retention",
         "validate",
@@ -186,7 +194,7 @@ def test_cli_jobs(svc, settings):
     out = runner.invoke(get_cli(), ["jobs", "list", "--json"], env=env)
     assert out.exit_code == 0, out.output
     names = [j["name"] for j in json.loads(out.output)["jobs"]]
-    assert names == ["validate", "dedupe", "retention", "request_reminders", "audit_checkpoint"]
+    assert names == ["validate", "dedupe", "retention", "request_reminders", "audit_checkpoint", "key_rotation"]
 
 
 def test_reminder_and_retention_jobs_run_through_the_scheduler_entry_point(svc, admin):

@@ -1,0 +1,220 @@
+"""Backup copies of the database: SQLite's online backup, pg_dump / pg_restore on PostgreSQL.
+
+A copy holds every data key that existed when it was taken. Two things keep it from bringing an erased person
+back: restoring (or opening a database copied back by hand) re-applies the erasures the ledger holds since
+(compliance.dsar.ledger_sync), and KEK versions older than the backup retention are retired on a schedule
+(compliance.keys.schedule), after which a copy that old cannot be decrypted at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from compliance.access.actor import Actor
+from compliance.audit.actions import AuditAction
+from compliance.dsar import ledger_sync
+from compliance.dsar.ledger import ledger_of
+from compliance.errors import Invalid, SetupError
+from compliance.store.db import is_postgres
+from compliance.store.models import SchemaMigration
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _postgres_target(url: str) -> tuple[str, dict[str, str], str | None]:
+    """(conninfo without password, environment with PGPASSWORD, schema) for the PostgreSQL client tools; the
+    password goes through the environment so it never shows in a process listing."""
+    parsed = urlparse(url)
+    env = dict(os.environ)
+    if parsed.password:
+        env["PGPASSWORD"] = unquote(parsed.password)
+    user = f"{parsed.username}@" if parsed.username else ""
+    host = parsed.hostname or "localhost"
+    conninfo = f"postgresql://{user}{host}:{parsed.port or 5432}{parsed.path}"
+    schema = parse_qs(parsed.query).get("schema", [None])[0]
+    return conninfo, env, schema
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise SetupError(
+            f"{name} is not on PATH: install the PostgreSQL client tools (Debian: apt install postgresql-client) "
+            "matching the server's major version"
+        )
+    return found
+
+
+def _run(args: list[str], env: dict[str, str], what: str) -> None:
+    # The arguments are the resolved client tool, fixed flags and our own settings: no shell, no user text.
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        # The client's own message names the object or the connection problem; it holds no row data.
+        last = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["no message"]
+        raise SetupError(f"{what} failed ({Path(args[0]).name} exit {done.returncode}): {last[0]}")
+
+
+def _sqlite_path(svc) -> Path:
+    return Path(svc.db.database)
+
+
+def create(svc, actor: Actor, out: Path) -> dict[str, Any]:
+    """Write a consistent copy of the database to `out` (mode 0600), atomically; audited with its digest."""
+    actor.require("keys:manage")
+    out = Path(out)
+    if out.exists() and out.is_dir():
+        raise Invalid("--out is a folder; give a file name", errors=[{"field": "out", "code": "path.is_folder"}])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(out.name + ".part")
+    with contextlib.suppress(FileNotFoundError):
+        part.unlink()
+    os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        if is_postgres(svc.db):
+            conninfo, env, schema = _postgres_target(svc.settings.database_url)
+            args = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={part}"]
+            args += [f"--schema={schema}"] if schema else []
+            _run([*args, conninfo], env, "pg_dump")
+            engine = "postgresql"
+        else:
+            source = sqlite3.connect(_sqlite_path(svc))
+            target = sqlite3.connect(part)
+            try:
+                # The online backup API: a consistent snapshot while other processes keep writing.
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+            engine = "sqlite"
+        os.chmod(part, 0o600)
+        os.replace(part, out)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
+    ledger_seq, _ = ledger_of(svc).head()
+    details = {
+        "file": str(out),
+        "engine": engine,
+        "bytes": out.stat().st_size,
+        "sha256": _digest(out),
+        "kek_version": svc.keys.active_kek,
+        "ledger_seq": ledger_seq,
+    }
+    with svc.transaction():
+        svc.audit.record(actor, AuditAction.BACKUP_CREATE, "", details=details)
+    return details
+
+
+def _check_sqlite_copy(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            has = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+                (SchemaMigration._meta.table_name,),
+            ).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise Invalid(
+            f"{path.name} is not a SQLite database", errors=[{"field": "file", "code": "backup.unreadable"}]
+        ) from None
+    if ok != "ok" or not has:
+        raise Invalid(
+            f"{path.name} is not a Consentry backup (or is damaged: {ok})",
+            errors=[{"field": "file", "code": "backup.not_consentry"}],
+        )
+
+
+def _check_pg_copy(path: Path) -> None:
+    done = subprocess.run(  # noqa: S603 - the resolved client tool and our own path, no shell
+        [_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise Invalid(f"{path.name} is not a pg_dump archive", errors=[{"field": "file", "code": "backup.unreadable"}])
+    if " TABLE DATA " not in done.stdout or SchemaMigration._meta.table_name not in done.stdout:
+        raise Invalid(
+            f"{path.name} is not a Consentry backup", errors=[{"field": "file", "code": "backup.not_consentry"}]
+        )
+
+
+def put_in_place(svc, actor: Actor, file: Path) -> dict[str, Any]:
+    """Replace the database of `svc` with a backup copy (svc is closed); return what was replaced, for finish().
+
+    compliance.instance.restore_backup reopens the instance and calls finish(): migrations, the ledger, the audit.
+    """
+    actor.require("keys:manage")
+    file = Path(file)
+    if not file.is_file():
+        raise Invalid(f"backup file {file} not found", errors=[{"field": "file", "code": "backup.missing"}])
+    replaced_seq, replaced_hash = svc.audit.head()
+    postgres = is_postgres(svc.db)
+    live = None if postgres else _sqlite_path(svc)
+    if postgres:
+        _check_pg_copy(file)
+    else:
+        _check_sqlite_copy(file)
+    svc.close()
+    if postgres:
+        conninfo, env, _ = _postgres_target(svc.settings.database_url)
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                f"--dbname={conninfo}",
+                str(file),
+            ],
+            env,
+            "pg_restore",
+        )
+    else:
+        source = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+        target = sqlite3.connect(live, timeout=30)
+        try:
+            # Through SQLite, not a file copy: processes that have the database open see the restored pages
+            # (and the WAL) consistently instead of a file swapped under them.
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+    return {
+        "file": str(file),
+        "sha256": _digest(file),
+        "replaced_audit_seq": replaced_seq,
+        "replaced_audit_head": bytes(replaced_hash).hex(),
+    }
+
+
+def finish(svc, actor: Actor, replaced: dict[str, Any], applied: list[str]) -> dict[str, Any]:
+    """After put_in_place, on the reopened and migrated instance: re-apply the ledger's erasures, audit it."""
+    result = ledger_sync.catch_up(svc, why="restore")
+    details = {
+        **replaced,
+        "migrations_applied": applied,
+        "erasures_reapplied": result["reapplied"],
+        "subjects_shredded": result["subjects_shredded"],
+        "tombstones_restored": result["tombstones_restored"],
+    }
+    # The audit entries after replaced_audit_seq went with the old database: this entry says so.
+    with svc.transaction():
+        svc.audit.record(actor, AuditAction.BACKUP_RESTORE, "", details=details)
+    return details

@@ -56,6 +56,17 @@ def certificate_body(svc, row, progress: dict[str, dict[str, dict[str, Any]]]) -
                 "until": None,
             }
         )
+        if done.get("ledger", {}).get("ledger_entries"):
+            kept.append(
+                {
+                    "category": "erasure ledger",
+                    "count": len(done["ledger"]["ledger_entries"]),
+                    "form": "subject id, request id and the tombstone digests, in a file outside the database",
+                    "ground": (holds.get("suppression") or {}).get("ground"),
+                    "purpose": "a restored backup erases the person again",
+                    "until": None,
+                }
+            )
         kept.append(
             {
                 "category": "request record",

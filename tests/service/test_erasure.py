@@ -177,7 +177,7 @@ def test_erasure_leaves_nothing_readable(svc, admin, settings, backend):
     assert certificates.verify_certificate(cert)
     entry = cert["certificate"]["subjects"][0]
     assert entry["subject"] == sid and all(entry["steps"].values())
-    assert {k["category"] for k in entry["kept"]} == {"purchases", "suppression", "request record"}
+    assert {k["category"] for k in entry["kept"]} == {"purchases", "suppression", "erasure ledger", "request record"}
     assert entry["kept"][0]["ground"].startswith("Art. 17(3)(b)")
     assert set(entry["notified"]) == {"mailer", "sms_gateway", "messenger_gateway", "ad_partners", "crm"}
     assert not any(s in json.dumps(cert, ensure_ascii=False) for s in SECRETS)

@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None, *, settings: Settings | None = N
     app.extensions["consentry"] = services
     problems.init_app(app)
 
-    connections = Connections(services.db, services.sync_keys)
+    connections = Connections(services.db, services.before_request)
 
     @app.before_request
     def _open():

@@ -86,7 +86,8 @@ class Connections:
         self.db.connect(reuse_if_open=True)
         if self.sync_keys:
             # A long-running server takes in key versions `keys rotate` / `keys reindex` added or retired (a
-            # stat of the key file per request) before it looks anything up.
+            # stat of the key file per request), and erasures a restored database lacks (the ledger, at most
+            # once a second: Services.before_request), before it looks anything up.
             self.sync_keys()
 
     def release(self, exc: BaseException | None = None) -> None:

@@ -78,7 +78,7 @@ def check_policies(settings: Settings) -> dict[str, object]:
 
 def restore_backup(svc, actor, file) -> dict[str, object]:
     """`consentry backup restore`: put the copy in place, reopen, migrate, re-apply erasures since (audited)."""
-    replaced = copies.put_in_place(svc, actor, file)
+    replaced = copies.put_in_place(svc, actor, file, {m.version for m in migrations.MIGRATIONS})
     fresh = build_services(svc.settings, check_schema=False, clock=svc.clock, mailer=svc.mailer)
     try:
         # A copy from an older release is brought up to this schema before the ledger is applied to it.

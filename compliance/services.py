@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ def read_policies(folder) -> Policies:
     return loader.load_policies(folder, POLICY_CHECKS)
 
 
+LEDGER_CHECK_SECONDS = 1.0
 KEYS_LOCK = 0x4B657973  # advisory lock id ("Keys"): write transactions hold it shared, key retirement exclusive
 
 
@@ -65,6 +67,7 @@ class Services:
     mailer: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
     indexed_generation: int = 0  # the keys' generation the indexer was built from (sync_keys)
+    ledger_checked_at: float = 0.0  # time.monotonic() of the last ledger check (before_request)
 
     @contextlib.contextmanager
     def transaction(self, *, keys_lock: str = "shared") -> Iterator[None]:
@@ -91,6 +94,17 @@ class Services:
         # had to unwrap), and the indexer must follow that too.
         if self.keys.generation != self.indexed_generation:
             self.refresh_indexer()
+
+    def before_request(self) -> None:
+        """What a long-running server does before each request: take in changed keys (sync_keys) and, at most once
+        a second, check the erasure ledger, so a database copied back under a running server is caught up within
+        a second instead of serving the people erased since."""
+        self.sync_keys()
+        now = time.monotonic()
+        if now - self.ledger_checked_at >= LEDGER_CHECK_SECONDS:
+            self.ledger_checked_at = now
+            if ledger_sync.position(self)["behind"]:
+                ledger_sync.catch_up(self, why="serving")
 
     def local_actor(self) -> Actor:
         """The principal the CLI acts as (compliance.access.actors.local_actor)."""

@@ -6,6 +6,7 @@ are unambiguously the same identifier. Fuzzy equivalence belongs to the duplicat
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import idna
@@ -14,6 +15,7 @@ from hygiene import normalise
 from hygiene.phones import phone_key
 
 _EDGES = " \t\r\n<>\"'(),;:"  # what people and CRMs put around an address: <x@y>, "x@y", x@y;
+_COMMENTS = re.compile(r"^\s*\([^()]*\)|\([^()]*\)\s*$")  # RFC 5322 comments before or after the address
 
 
 def email_key(value: str | None) -> str | None:
@@ -52,11 +54,22 @@ def _confusable(text: str) -> bool:
 
 
 def _stripped_email(value: str | None) -> str:
-    """The address without what surrounds it, as typed (not normalised: _confusable must see the original)."""
-    text = "" if value is None else str(value).strip(_EDGES)
+    """The address without what surrounds it, as typed (not normalised: _confusable must see the original).
+
+    Also the forms mail programs and CRMs write: `Name <addr>` (the address in the brackets), `addr (comment)`,
+    a fully qualified domain with its trailing dot, and invisible format characters (zero-width space and
+    joiners, soft hyphen, byte-order mark) that a copy and paste leaves inside an address."""
+    text = "" if value is None else str(value)
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = text.strip()
+    opening, closing = text.rfind("<"), text.rfind(">")
+    if 0 < opening < closing:
+        text = text[opening + 1 : closing]
+    text = _COMMENTS.sub("", text).strip(_EDGES)
     while text[:7].lower() == "mailto:":
         text = text[7:].strip(_EDGES)
-    return text
+    return text.rstrip(".") if "@" in text else text
 
 
 def _unicode_domain(domain: str) -> str:

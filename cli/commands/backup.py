@@ -58,9 +58,9 @@ def backup_ledger(ctx, app, as_json):
     svc = app.services
     app.actor.require("keys:manage")
     data = {**ledger.ledger_of(svc).verify(), **ledger_sync.position(svc)}
-    emit(
-        ctx,
-        data,
-        f"erasure ledger {data['path']}: {data['entries']} entries, chain intact; "
-        f"{data['applied']} applied to this database",
+    text = (
+        f"erasure ledger {data['path']}: {data['entries']} entries, chain intact; {data['applied']} applied here"
+        if data["exists"]
+        else f"erasure ledger {data['path']}: no file yet (no erasure has been written to it)"
     )
+    emit(ctx, data, text)

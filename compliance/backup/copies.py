@@ -20,11 +20,13 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
+from compliance.crypto.envelope import DecryptionError
 from compliance.dsar import ledger_sync
 from compliance.dsar.ledger import ledger_of
-from compliance.errors import Invalid, SetupError
+from compliance.errors import Invalid, KeyMissing, SetupError
 from compliance.store.db import is_postgres
 from compliance.store.models import SchemaMigration
+from compliance.subjects import files
 
 
 def _digest(path: Path) -> str:
@@ -75,9 +77,7 @@ def _sqlite_path(svc) -> Path:
 def create(svc, actor: Actor, out: Path) -> dict[str, Any]:
     """Write a consistent copy of the database to `out` (mode 0600), atomically; audited with its digest."""
     actor.require("keys:manage")
-    out = Path(out)
-    if out.exists() and out.is_dir():
-        raise Invalid("--out is a folder; give a file name", errors=[{"field": "out", "code": "path.is_folder"}])
+    out = files.check_target(svc.settings, Path(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")
     with contextlib.suppress(FileNotFoundError):
@@ -119,7 +119,7 @@ def create(svc, actor: Actor, out: Path) -> dict[str, Any]:
     return details
 
 
-def _check_sqlite_copy(path: Path) -> None:
+def _check_sqlite_copy(svc, path: Path, known_versions: set[int]) -> None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -139,21 +139,71 @@ def _check_sqlite_copy(path: Path) -> None:
             f"{path.name} is not a Consentry backup (or is damaged: {ok})",
             errors=[{"field": "file", "code": "backup.not_consentry"}],
         )
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        # Our own table names (schema_migration, data_key): a test pins them to the models.
+        versions = {v for (v,) in conn.execute("SELECT version FROM schema_migration")}
+        keys = conn.execute(
+            "SELECT subject_id, kek_version, wrapped FROM data_key ORDER BY random() LIMIT 20"
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        raise Invalid(
+            f"{path.name} is not a Consentry backup", errors=[{"field": "file", "code": "backup.not_consentry"}]
+        ) from None
+    finally:
+        conn.close()
+    _check_copy_fits(svc, path, versions, known_versions, keys)
 
 
-def _check_pg_copy(path: Path) -> None:
+def _check_copy_fits(svc, path: Path, versions: set[int], known: set[int], keys: list) -> None:
+    """Refuse, before anything is replaced, a copy this instance could not use: made by a newer release, taken
+    from another instance (its data keys do not open with this key file), or older than the retired keys."""
+    if versions - known:
+        raise Invalid(
+            f"{path.name} was made by a newer Consentry (schema versions {sorted(versions - known)}); upgrade first",
+            errors=[{"field": "file", "code": "backup.newer_schema"}],
+        )
+    for subject_id, version, wrapped in keys:
+        try:
+            svc.keyring.unwrap(subject_id, int(version), bytes(wrapped))
+        except KeyMissing:
+            raise Invalid(
+                f"{path.name} holds data keys under KEK version {version}, which this key file has retired: the "
+                "copy is older than the backup window and can no longer be read",
+                errors=[{"field": "file", "code": "backup.keys_retired"}],
+            ) from None
+        except DecryptionError:
+            raise Invalid(
+                f"{path.name} does not belong to this instance: its data keys do not open with this key file",
+                errors=[{"field": "file", "code": "backup.other_instance"}],
+            ) from None
+
+
+def _check_pg_copy(path: Path, schema: str | None) -> None:
     done = subprocess.run(  # noqa: S603 - the resolved client tool and our own path, no shell
         [_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise Invalid(f"{path.name} is not a pg_dump archive", errors=[{"field": "file", "code": "backup.unreadable"}])
-    if " TABLE DATA " not in done.stdout or SchemaMigration._meta.table_name not in done.stdout:
+    # Lines like "3345; 0 16390 TABLE DATA <schema> <table> <owner>": the schema the dump restores into.
+    tables = [line.split(" TABLE DATA ", 1)[1].split() for line in done.stdout.splitlines() if " TABLE DATA " in line]
+    if not any(t[1:2] == [SchemaMigration._meta.table_name] for t in tables):
         raise Invalid(
             f"{path.name} is not a Consentry backup", errors=[{"field": "file", "code": "backup.not_consentry"}]
         )
+    dumped = {t[0] for t in tables}
+    wanted = schema or "public"
+    if dumped != {wanted}:
+        # pg_restore recreates objects in the schema they were dumped from: restoring another schema's dump
+        # would replace that schema (another instance), not this one.
+        raise Invalid(
+            f"{path.name} is a dump of schema {', '.join(sorted(dumped))}; this instance uses schema {wanted}. "
+            "Restore it with the instance that uses that schema",
+            errors=[{"field": "file", "code": "backup.other_schema"}],
+        )
 
 
-def put_in_place(svc, actor: Actor, file: Path) -> dict[str, Any]:
+def put_in_place(svc, actor: Actor, file: Path, known_versions: set[int]) -> dict[str, Any]:
     """Replace the database of `svc` with a backup copy (svc is closed); return what was replaced, for finish().
 
     compliance.instance.restore_backup reopens the instance and calls finish(): migrations, the ledger, the audit.
@@ -166,9 +216,9 @@ def put_in_place(svc, actor: Actor, file: Path) -> dict[str, Any]:
     postgres = is_postgres(svc.db)
     live = None if postgres else _sqlite_path(svc)
     if postgres:
-        _check_pg_copy(file)
+        _check_pg_copy(file, _postgres_target(svc.settings.database_url)[2])
     else:
-        _check_sqlite_copy(file)
+        _check_sqlite_copy(svc, file, known_versions)
     svc.close()
     if postgres:
         conninfo, env, _ = _postgres_target(svc.settings.database_url)

@@ -75,10 +75,15 @@ def scrub_exports(svc, subject_id: str, profile: dict[str, Any] | None) -> dict[
     return written_exports.erase_from_files(svc, subject_id, profile)
 
 
-def _subjects_with_merged(people: list[str]) -> list[str]:
-    """The request's subjects plus records merged into them (the same person under an older record)."""
-    merged = [s.id for s in Subject.select(Subject.id).where(Subject.merged_into.in_(people))] if people else []
-    return sorted(set(people) | set(merged))
+def with_merged(people: list[str]) -> list[str]:
+    """The subjects plus every record merged into them, at any depth (A merged into B, B later into C: erasing C
+    erases all three; they are the same person under older records)."""
+    found, frontier = set(people), list(people)
+    while frontier:
+        frontier = [s for (s,) in Subject.select(Subject.id).where(Subject.merged_into.in_(frontier)).tuples()]
+        frontier = [s for s in frontier if s not in found]
+        found.update(frontier)
+    return sorted(found)
 
 
 def _erase_subject(svc, actor: Actor, row, subject_id: str, on_step: StepHook | None) -> None:
@@ -143,7 +148,7 @@ def _erase_subject(svc, actor: Actor, row, subject_id: str, on_step: StepHook | 
 
 def run(svc, actor: Actor, row, people: list[str], *, on_step: StepHook | None = None) -> dict[str, Any]:
     """Erase every subject of a request (resuming after the last finished step), then certify and complete."""
-    subjects = _subjects_with_merged(people)
+    subjects = with_merged(people)
     for sid in subjects:
         _erase_subject(svc, actor, row, sid, on_step)
     with svc.transaction():

@@ -70,9 +70,16 @@ class Ledger:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[Any]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "r+b") as fh:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot open the erasure ledger {self.path}: {exc.strerror or type(exc).__name__} (set "
+                "CONSENTRY_ERASURE_LEDGER to a file in a folder this user can write); nothing was destroyed yet"
+            ) from None
+        # Unbuffered: a failed write fails here, not later when a buffer is flushed on close.
+        with os.fdopen(fd, "r+b", buffering=0) as fh:
             # Between processes on one machine; the database lock (LEDGER_LOCK / SQLite's write lock) that every
             # appender also holds covers the rest.
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -85,8 +92,15 @@ class Ledger:
         """(seq, hash) of the last entry; (0, GENESIS) for an empty or missing ledger."""
         if not self.path.exists():
             return 0, GENESIS
-        with self.path.open("rb") as fh:
-            return self._head(fh)
+        if self.path.is_dir():
+            raise LedgerError(f"the erasure ledger {self.path} is a folder; CONSENTRY_ERASURE_LEDGER names a file")
+        try:
+            with self.path.open("rb") as fh:
+                return self._head(fh)
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot read the erasure ledger {self.path}: {exc.strerror or type(exc).__name__}"
+            ) from None
 
     def _head(self, fh) -> tuple[int, str]:
         fh.seek(0, os.SEEK_END)
@@ -137,10 +151,19 @@ class Ledger:
                 prev = _digest(prev, body)
                 lines.append(json.dumps({**body, "hash": prev}, sort_keys=True, ensure_ascii=True) + "\n")
                 out.append((seq, prev))
-            fh.seek(0, os.SEEK_END)
-            fh.write("".join(lines).encode())
-            fh.flush()
-            os.fsync(fh.fileno())
+            end = fh.seek(0, os.SEEK_END)
+            try:
+                fh.write("".join(lines).encode())
+                fh.flush()
+                os.fsync(fh.fileno())
+            except OSError as exc:
+                # Never half a line: the chain must stay readable for the next append.
+                with contextlib.suppress(OSError):
+                    fh.truncate(end)
+                raise LedgerError(
+                    f"cannot write the erasure ledger {self.path}: {exc.strerror or type(exc).__name__}; nothing "
+                    "was destroyed yet: fix it and run the command again (it resumes)"
+                ) from None
         return out
 
     def entries(self, after: int = 0) -> Iterator[dict[str, Any]]:
@@ -148,6 +171,8 @@ class Ledger:
         if not self.path.exists():
             return
         prev, expected = GENESIS, 1
+        if self.path.is_dir():
+            raise LedgerError(f"the erasure ledger {self.path} is a folder; CONSENTRY_ERASURE_LEDGER names a file")
         with self.path.open("rb") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
@@ -168,7 +193,7 @@ class Ledger:
         count, head = 0, GENESIS
         for entry in self.entries():
             count, head = entry["seq"], entry["hash"]
-        return {"path": str(self.path), "entries": count, "head": head}
+        return {"path": str(self.path), "exists": self.path.is_file(), "entries": count, "head": head}
 
 
 def ledger_of(svc) -> Ledger:

@@ -48,8 +48,9 @@ ACTION_SCOPES: dict[str, str] = {
 }
 # The steps of an erasure, in order: identifiers are tombstoned (which needs them decrypted) before the data key
 # is destroyed; the certificate lists each step as done or not. "ledger" writes the erasure to the ledger outside the
-# database (compliance.dsar.ledger), so a restored backup erases the person again. "outbox" deletes the mail
-# the mailer still holds for the person (compliance.dsar.outbox).
+# database (compliance.dsar.ledger) before the key is destroyed: from the moment nothing can be undone, a restored
+# backup erases the person again; a ledger that cannot be written stops the erasure before "shred". "outbox"
+# deletes the mail the mailer still holds for the person (compliance.dsar.outbox).
 ERASURE_STEPS = (
     "holds",
     "suppress",
@@ -59,8 +60,8 @@ ERASURE_STEPS = (
     "interactions",
     "requests",
     "notices",
-    "shred",
     "ledger",
+    "shred",
 )
 
 

@@ -17,7 +17,7 @@ from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.consent.models import ConsentState
 from compliance.dsar import ledger
-from compliance.dsar.erasure import delete_consent, shred
+from compliance.dsar.erasure import delete_consent, shred, with_merged
 from compliance.dsar.holds import apply_purchase_hold
 from compliance.policy.loader import PolicyError
 from compliance.store.models import Interaction, Purchase, Subject
@@ -150,7 +150,8 @@ def plan(svc) -> list[dict[str, Any]]:
 def _apply_subjects(svc, ids: list[str], action: str) -> None:
     for start in range(0, len(ids), 200):
         with svc.transaction():
-            batch = ids[start : start + 200]
+            # Records merged into a person are that person: they go with it (their data key is still whole).
+            batch = with_merged(ids[start : start + 200])
             for sid in batch:
                 if action == "delete":
                     apply_purchase_hold(svc, sid)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -70,3 +72,23 @@ def is_postgres(db: object) -> bool:
     """True when the bound database is PostgreSQL."""
     target = getattr(db, "obj", db)
     return isinstance(target, PostgresqlDatabase)
+
+
+@contextlib.contextmanager
+def long_write(db, pages: int = 50_000) -> Iterator[None]:
+    """Around a write of many transactions (an import): on SQLite the WAL is checkpointed after `pages` pages
+    (about 200 MB) instead of SQLite's 1000, then once at the end.
+
+    The random-key indexes (blind-index digests, ids) dirty pages all over the file in every batch; with the
+    default each commit copied them to the main file again, so most pages were written twice per batch.
+    """
+    if is_postgres(db):
+        yield
+        return
+    previous = int(db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.execute_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA wal_autocheckpoint={previous}")
+        db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")

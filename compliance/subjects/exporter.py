@@ -77,6 +77,7 @@ def write_export(
     where = Subject.restricted == False  # noqa: E712 - restricted people are never exported (Art. 18)
     if segment:
         where &= Subject.lifecycle == segment
+    files.check_target(svc.settings, out)
     tmp, fd = files.private_temp(out)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:

@@ -17,6 +17,7 @@ from typing import Any
 from peewee import BigIntegerField, CharField, CompositeKey, DateTimeField, TextField
 
 from compliance.clock import iso
+from compliance.errors import Invalid
 from compliance.ids import new_id
 from compliance.store.bulk import insert_rows
 from compliance.store.models import BaseModel
@@ -62,6 +63,38 @@ def digest_of(path: Path) -> tuple[str, int]:
             sha.update(block)
             size += len(block)
     return sha.hexdigest(), size
+
+
+def instance_files(settings) -> tuple[set[Path], list[Path]]:
+    """(files, folders) of the instance itself, resolved: nothing Consentry writes for a user may land there."""
+    own = {Path(settings.key_file), Path(settings.key_file).with_suffix(".tmp")}
+    if settings.erasure_ledger:
+        own.add(Path(settings.erasure_ledger))
+    if settings.log_file:
+        own.add(Path(settings.log_file))
+    if settings.is_sqlite:
+        database = Path(settings.database_url.split(":///", 1)[1])
+        own |= {database, *(Path(f"{database}{s}") for s in ("-wal", "-shm", "-journal"))}
+    folders = [Path(settings.policies_dir), Path(settings.home) / "export-rewrites"]
+    if settings.outbox_dir:
+        folders.append(Path(settings.outbox_dir))
+    return {p.resolve() for p in own}, [f.resolve() for f in folders]
+
+
+def check_target(settings, out: Path, field: str = "out") -> Path:
+    """Refuse an output path that is a folder or one of the instance's own files (key file, ledger, database, log,
+    policies, outbox): an export written over the key file would leave the whole base unreadable."""
+    out = Path(out)
+    if out.is_dir():
+        raise Invalid(f"{field} is a folder; give a file name", errors=[{"field": field, "code": "path.is_folder"}])
+    target = out.resolve()
+    own, folders = instance_files(settings)
+    if target in own or any(target.is_relative_to(f) for f in folders):
+        raise Invalid(
+            f"{field} names one of the instance's own files ({target.name}); write it somewhere else",
+            errors=[{"field": field, "code": "path.instance_file"}],
+        )
+    return out
 
 
 def private_temp(out: Path, suffix: str = ".part") -> tuple[Path, int]:
@@ -120,6 +153,7 @@ def publish(
 
 def write_file(svc, out: Path, data: bytes, **registration: Any) -> dict[str, Any]:
     """Write bytes to `out` atomically (mode 0600) and register the file (see `publish`)."""
+    check_target(svc.settings, Path(out))
     tmp, fd = private_temp(Path(out))
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

@@ -24,6 +24,7 @@ from compliance.audit.actions import AuditAction
 from compliance.clock import parse_iso
 from compliance.errors import Invalid
 from compliance.ids import new_id
+from compliance.store.db import long_write
 from compliance.subjects import row_pool, writer
 from compliance.subjects.import_plan import plan
 from compliance.subjects.report import ImportReport
@@ -121,8 +122,9 @@ class Importer:
         # The parsed rows live until the end: keep the collector from walking them again and again.
         gc.freeze()
         keys = [row.digests[0] for _, row in parsed]
-        for batch in plan(keys, content, self.batch_size):
-            self._flush([parsed[i] for i in batch])
+        with long_write(self.svc.db):
+            for batch in plan(keys, content, self.batch_size):
+                self._flush([parsed[i] for i in batch])
         self.report.sort()
         return self.report
 

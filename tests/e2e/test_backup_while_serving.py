@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,21 @@ def _csv(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_a_copy_put_back_under_a_running_server_is_caught_up_within_a_second(tmp_path):
+    """Not what the README asks (stop the servers first), but what people do: cp the old file over the live one."""
+    home = tmp_path / "instance"
+    env = cli_env(home)
+    key = json.loads(cli(env, "init", "--json").stdout)["admin_api_key"]
+    cli(env, "import", str(_csv(tmp_path)), "--json")
+    cli(env, "backup", "create", "--out", str(tmp_path / "copy.db"))
+    with running_server(home, log=tmp_path / "server.log") as base:
+        _erase(env, ERASED["email"])
+        assert _found(base, key, ERASED["email"]) == []
+        shutil.copyfile(tmp_path / "copy.db", home / "consentry.db")
+        time.sleep(1.2)  # the server looks at the ledger at most once a second
+        assert _found(base, key, ERASED["email"]) == []
+        status, _, body = call(base, "GET", f"/v1/consent/check?email={ERASED['email']}&purpose=service_messages", key)
+        assert status == 200 and body["state"] == "suppressed", body
+        assert len(_found(base, key, KEPT["email"])) == 1

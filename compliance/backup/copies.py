@@ -120,36 +120,28 @@ def create(svc, actor: Actor, out: Path) -> dict[str, Any]:
 
 
 def _check_sqlite_copy(svc, path: Path, known_versions: set[int]) -> None:
+    def refuse(code: str, text: str) -> Invalid:
+        return Invalid(f"{path.name} {text}", errors=[{"field": "file", "code": code}])
+
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError:
+        raise refuse("backup.unreadable", "is not a SQLite database") from None
+    try:
         try:
             ok = conn.execute("PRAGMA quick_check").fetchone()[0]
-            has = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-                (SchemaMigration._meta.table_name,),
-            ).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        raise Invalid(
-            f"{path.name} is not a SQLite database", errors=[{"field": "file", "code": "backup.unreadable"}]
-        ) from None
-    if ok != "ok" or not has:
-        raise Invalid(
-            f"{path.name} is not a Consentry backup (or is damaged: {ok})",
-            errors=[{"field": "file", "code": "backup.not_consentry"}],
-        )
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        # Our own table names (schema_migration, data_key): a test pins them to the models.
-        versions = {v for (v,) in conn.execute("SELECT version FROM schema_migration")}
-        keys = conn.execute(
-            "SELECT subject_id, kek_version, wrapped FROM data_key ORDER BY random() LIMIT 20"
-        ).fetchall()
-    except sqlite3.DatabaseError:
-        raise Invalid(
-            f"{path.name} is not a Consentry backup", errors=[{"field": "file", "code": "backup.not_consentry"}]
-        ) from None
+        except sqlite3.DatabaseError:
+            raise refuse("backup.unreadable", "is not a SQLite database") from None
+        if ok != "ok":
+            raise refuse("backup.not_consentry", f"is not a Consentry backup (or is damaged: {ok})")
+        try:
+            # Our own table names (schema_migration, data_key): a test pins them to the models.
+            versions = {v for (v,) in conn.execute("SELECT version FROM schema_migration")}
+            keys = conn.execute(
+                "SELECT subject_id, kek_version, wrapped FROM data_key ORDER BY random() LIMIT 20"
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            raise refuse("backup.not_consentry", "is not a Consentry backup") from None
     finally:
         conn.close()
     _check_copy_fits(svc, path, versions, known_versions, keys)

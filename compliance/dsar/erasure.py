@@ -60,6 +60,19 @@ def shred(svc, subject_id: str) -> dict[str, Any]:
     }
 
 
+def remove_records(svc, subject_id: str, *, holds: bool) -> None:
+    """Delete what an erasure deletes besides the key (caller holds a transaction): purchases by the legal hold
+    (`holds`), consent, interactions, request payloads. A request's erasure does the same as resumable steps;
+    retention deletions and erasures re-applied from the ledger do it in one go, then shred."""
+    if holds:
+        apply_purchase_hold(svc, subject_id)
+    delete_consent(subject_id)
+    Interaction.delete().where(Interaction.subject == subject_id).execute()
+    DsarRequest.update(payload=None).where(
+        (DsarRequest.subject_id == subject_id) & DsarRequest.payload.is_null(False)
+    ).execute()
+
+
 def delete_consent(subject_id: str) -> dict[str, Any]:
     """Delete the consent events, states and tokens of a person."""
     return {

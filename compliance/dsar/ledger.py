@@ -27,6 +27,7 @@ from peewee import CharField, DateTimeField, IntegerField
 
 from compliance.clock import iso
 from compliance.errors import SetupError
+from compliance.store.db import is_postgres
 from compliance.store.models import BaseModel
 
 GENESIS = "0" * 64
@@ -204,8 +205,6 @@ def ledger_of(svc) -> Ledger:
 
 def lock(svc) -> None:
     """Serialise ledger appends and catch-ups (caller holds a transaction); SQLite's write lock already does."""
-    from compliance.store.db import is_postgres
-
     if is_postgres(svc.db):
         svc.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
 

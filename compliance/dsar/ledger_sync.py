@@ -13,11 +13,9 @@ from typing import Any
 from peewee import fn
 
 from compliance.audit.actions import AuditAction
-from compliance.dsar.erasure import delete_consent, shred
-from compliance.dsar.holds import apply_purchase_hold
+from compliance.dsar.erasure import remove_records, shred
 from compliance.dsar.ledger import LedgerError, LedgerMark, ledger_of, lock
-from compliance.dsar.models import DsarRequest
-from compliance.store.models import BlindIndex, DataKey, Interaction, Subject, Suppression
+from compliance.store.models import BlindIndex, DataKey, Subject, Suppression
 
 BATCH = 500
 
@@ -52,13 +50,7 @@ def reapply(svc, entry: dict[str, Any]) -> dict[str, int]:
     """Erase one ledger entry's subject again (caller holds a transaction); counts of what was still there."""
     sid = entry["subject"]
     out = {"subjects_shredded": 0, "tombstones_restored": 0}
-    if entry.get("holds"):
-        apply_purchase_hold(svc, sid)
-    delete_consent(sid)
-    Interaction.delete().where(Interaction.subject == sid).execute()
-    DsarRequest.update(payload=None).where(
-        (DsarRequest.subject_id == sid) & DsarRequest.payload.is_null(False)
-    ).execute()
+    remove_records(svc, sid, holds=bool(entry.get("holds")))
     person = Subject.get_or_none(Subject.id == sid)
     if person is not None and (
         person.erased_at is None

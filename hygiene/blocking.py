@@ -1,11 +1,14 @@
 """Blocking: which record pairs are worth scoring.
 
-Each record gets several keys (email mailbox, phone, messenger id, phonetic name with birth date,
-postcode, city, company domain ...). Records sharing a key form a block; pairs within a block are
-candidates. Oversized blocks (an office switchboard, "Иванов" in Moscow) are split by the person's
-name tokens and skipped if still too large, so work grows roughly linearly with the number of records.
+Each record gets several keys, each from one named rule (RULES: email mailbox, phone, messenger id, given name
+with surname, a name token with the birth date, surname with postcode, birth date with postcode or city, given
+name with postcode, house number with street ...). Records sharing a key form a block; pairs within a block are
+candidates. Keys are built from canonical forms, so they survive transliteration schemes, ё/е, diminutives
+(the canonical given name), swapped first and last names (order-insensitive name keys) and ФИО typed into one
+field (the features split it). Oversized blocks (an office switchboard, "Иванов" in Moscow) are split by the
+person's name tokens and skipped if still too large, so work grows roughly linearly with the number of records.
 
-For memory, keys are hashed into arrays of ints (hash bits | record index) instead of dicts of lists,
+For memory, keys are hashed into arrays of ints (key hash | rule | record index) instead of dicts of lists,
 bucketed by hash and sorted one bucket at a time; pairs are collected as ints (i * n + j), bucketed by i,
 sorted and de-duplicated.
 """
@@ -13,7 +16,7 @@ sorted and de-duplicated.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from hygiene.features import FREE_MAIL_DOMAINS, Features, features
@@ -21,6 +24,26 @@ from hygiene.features import FREE_MAIL_DOMAINS, Features, features
 DEFAULT_MAX_BLOCK_SIZE = 200
 _BUCKET_BITS = 4
 _PAIR_BUCKETS = 16
+_RULE_BITS = 5
+
+# Rule code (the key's prefix) -> what the rule blocks on, for reports. The order is the rules' index.
+RULES: Mapping[str, str] = {
+    "e": "email mailbox",
+    "p": "phone",
+    "q": "phone subscriber number (last 7 digits)",
+    "c": "messenger id",
+    "n": "given name + surname",
+    "b": "name token + birth date (day/month either way)",
+    "lp": "surname + postcode",
+    "d": "surname + company email domain",
+    "lc": "given name + surname + city",
+    "bp": "birth date + postcode",
+    "bc": "birth date + city",
+    "fp": "given name + postcode",
+    "hs": "house number + street word",
+}
+_RULE_INDEX = {code: index for index, code in enumerate(RULES)}
+assert len(RULES) < 1 << _RULE_BITS
 
 
 def _name_tokens(f: Features) -> tuple[list[str], list[str]]:
@@ -33,8 +56,14 @@ def _name_tokens(f: Features) -> tuple[list[str], list[str]]:
     return first, last
 
 
+def _street_word(street: str) -> str:
+    """The street's longest word: its name rather than "street" or "road" (numbers and remnants left out)."""
+    words = [t for t in street.split() if not t.isdigit() and len(t) > 3]
+    return max(words, key=lambda w: (len(w), w)) if words else ""
+
+
 def block_keys(f: Features) -> list[str]:
-    """All blocking keys of one record (strings; hashed later)."""
+    """All blocking keys of one record (strings "rule|value..."; hashed later)."""
     keys: list[str] = [f"e|{c}" for c in f.email_canon]
     for phone in f.phones:
         keys.append(f"p|{phone}")
@@ -46,6 +75,7 @@ def block_keys(f: Features) -> list[str]:
         for b in last:
             x, y = sorted((a, b))
             keys.append(f"n|{x}|{y}")
+    date_key = ""
     if f.birth:
         year, month, day = f.birth
         # Day and month in sorted order so a day/month swap lands in the same block; every name token
@@ -61,6 +91,17 @@ def block_keys(f: Features) -> list[str]:
     if f.city:
         # Whole name + city: splits the huge blocks of common names ("Иван Иванов") that "n|" gives up on.
         keys.extend(f"lc|{k[2:]}|{f.city}" for k in keys if k.startswith("n|"))
+    # Keys without the surname: a misspelt, changed or missing surname must still meet its other records.
+    if date_key:
+        if f.postcode:
+            keys.append(f"bp|{date_key}|{f.postcode}")
+        if f.city:
+            keys.append(f"bc|{date_key}|{f.city}")
+    if f.postcode:
+        keys.extend(f"fp|{token}|{f.postcode}" for token in first[:1] + (last[:1] if not first else []))
+    word = _street_word(f.street) if f.street_numbers else ""
+    if word:
+        keys.extend(f"hs|{number}|{word}" for number in f.street_numbers)
     return keys
 
 
@@ -70,19 +111,58 @@ def _sub_key(f: Features) -> str:
     return "|".join(sorted(first[:1] + last[:1]))
 
 
+class BlockingStats:
+    """Per rule: blocks formed, pairs produced (a pair several rules find counts for each), blocks skipped as
+    too large even after splitting by name; and the distinct candidate pairs in all."""
+
+    __slots__ = ("blocks", "pairs", "skipped", "candidates")
+
+    def __init__(self) -> None:
+        self.blocks = dict.fromkeys(RULES, 0)
+        self.pairs = dict.fromkeys(RULES, 0)
+        self.skipped = dict.fromkeys(RULES, 0)
+        self.candidates = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain form for reports and --json: each rule's pairs and their share of the distinct candidates."""
+        total = self.candidates
+        return {
+            "candidates": total,
+            "rules": [
+                {
+                    "rule": code,
+                    "keys": description,
+                    "blocks": self.blocks[code],
+                    "pairs": self.pairs[code],
+                    "share": round(self.pairs[code] / total, 4) if total else 0.0,
+                    "oversized_blocks_skipped": self.skipped[code],
+                }
+                for code, description in RULES.items()
+                if self.blocks[code] or self.skipped[code]
+            ],
+        }
+
+
 def candidate_pairs_from_features(
-    feats: Sequence[Features], max_block_size: int = DEFAULT_MAX_BLOCK_SIZE
+    feats: Sequence[Features],
+    max_block_size: int = DEFAULT_MAX_BLOCK_SIZE,
+    *,
+    rules: Collection[str] | None = None,
+    stats: BlockingStats | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """Yield each candidate pair (i, j), i < j, exactly once, in increasing order."""
+    """Yield each candidate pair (i, j), i < j, exactly once, in increasing order (only `rules` when given;
+    counts per rule go to `stats` when given)."""
     n = len(feats)
     if n < 2:
         return
+    if rules is not None and not set(rules) <= set(RULES):
+        raise ValueError(f"unknown blocking rules: {sorted(set(rules) - set(RULES))}")
     index_bits = max(1, (n - 1).bit_length())
     key_bits = 63 - index_bits
-    hash_mask = (1 << key_bits) - 1
+    hash_mask = (1 << (key_bits - _RULE_BITS)) - 1
     # Entries are spread over buckets by the top bits of their key hash (a key's entries share a bucket), so
     # only one bucket at a time is sorted as a list of Python ints: a tenth of the memory of one big sort.
-    bucket_bits = min(_BUCKET_BITS, key_bits)
+    bucket_bits = min(_BUCKET_BITS, key_bits - _RULE_BITS)
     shift = key_bits - bucket_bits
     buckets = [array("q") for _ in range(1 << bucket_bits)]
     sub_keys = array("q")
@@ -90,16 +170,28 @@ def candidate_pairs_from_features(
         sub = _sub_key(f)
         sub_keys.append(hash(sub) if sub else 0)
         for key in set(block_keys(f)):
-            h = hash(key) & hash_mask
+            code = key.partition("|")[0]
+            if rules is not None and code not in rules:
+                continue
+            # The rule rides in the low bits of the key hash: blocks stay per key, and each knows its rule.
+            h = ((hash(key) & hash_mask) << _RULE_BITS) | _RULE_INDEX[code]
             buckets[h >> shift].append((h << index_bits) | i)
     index_mask = (1 << index_bits) - 1
+    rule_mask = (1 << _RULE_BITS) - 1
+    codes_by_index = list(RULES)
     # Pair codes i * n + j go to buckets by ranges of i, so sorting each bucket in turn yields global order.
     pair_buckets = [array("q") for _ in range(_PAIR_BUCKETS)]
     for b, bucket in enumerate(buckets):
         ordered = sorted(bucket)
         buckets[b] = array("q")
-        for block in _runs(ordered, index_bits, index_mask):
-            for group in _limit(block, sub_keys, max_block_size):
+        for key, block in _runs(ordered, index_bits, index_mask):
+            groups = _limit(block, sub_keys, max_block_size)
+            if stats is not None:
+                rule = codes_by_index[key & rule_mask]
+                stats.blocks[rule] += 1
+                stats.skipped[rule] += len(block) > max_block_size and not groups
+                stats.pairs[rule] += sum(len(g) * (len(g) - 1) // 2 for g in groups)
+            for group in groups:
                 for pos in range(len(group) - 1):
                     i = group[pos]
                     base = i * n
@@ -112,11 +204,13 @@ def candidate_pairs_from_features(
         for code in ordered:
             if code != previous:
                 previous = code
+                if stats is not None:
+                    stats.candidates += 1
                 yield divmod(code, n)
 
 
-def _runs(ordered: list[int], index_bits: int, index_mask: int) -> Iterator[list[int]]:
-    """Record indexes sharing a key hash, each run in increasing index order; singletons skipped."""
+def _runs(ordered: list[int], index_bits: int, index_mask: int) -> Iterator[tuple[int, list[int]]]:
+    """(key hash, record indexes sharing it) in increasing index order; singletons skipped."""
     start, total = 0, len(ordered)
     while start < total:
         key = ordered[start] >> index_bits
@@ -124,11 +218,11 @@ def _runs(ordered: list[int], index_bits: int, index_mask: int) -> Iterator[list
         while end < total and ordered[end] >> index_bits == key:
             end += 1
         if end - start > 1:
-            yield [code & index_mask for code in ordered[start:end]]
+            yield key, [code & index_mask for code in ordered[start:end]]
         start = end
 
 
-def _limit(block: list[int], sub_keys: array, max_block_size: int) -> Iterable[list[int]]:
+def _limit(block: list[int], sub_keys: array, max_block_size: int) -> list[list[int]]:
     """The block itself when small enough; otherwise its sub-blocks by name that are small enough."""
     if len(block) <= max_block_size:
         return [block]

@@ -1,4 +1,15 @@
-"""The duplicate-detection run: features -> blocking -> scoring -> decisions -> guarded clusters."""
+"""The duplicate-detection run: features -> blocking -> model -> decisions -> guarded clusters.
+
+Each run learns the base it is given (hygiene.linkage: u from random pairs, m and the prior by EM over the
+candidate pairs, term frequencies), so a pair's score is its match probability on this base. Bases with too few
+candidate pairs for EM are scored with the reference model (hygiene.linkage.reference). On top of the model:
+
+- the hard negatives of hygiene.linkage.guards veto a pair (relatives, colleagues, namesakes);
+- "merge" needs the merge probability, two independent facts beyond the name (Guards.corroboration: the same
+  birth date, personal mailbox, mobile or address; a shared messenger id counts as one), no contradiction at
+  all, and neither record restricted; the chaining guard may still send a merge edge to review;
+- "review" needs the review probability; below it the records are distinct.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +20,45 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from hygiene.blocking import candidate_pairs_from_features
+from hygiene.blocking import BlockingStats, candidate_pairs_from_features
 from hygiene.cluster import cluster
 from hygiene.features import Features, features
-from hygiene.score import DEFAULT_WEIGHTS, PairScore, score_features, surely_distinct
+from hygiene.linkage.guards import Guards
+from hygiene.linkage.levels import Gamma, compare
+from hygiene.linkage.model import Model, probability_of, train
+from hygiene.linkage.reference import reference_model
+from hygiene.score import DEFAULT_WEIGHTS, PairScore, score_features
 
 DEFAULT_POLICY: Mapping[str, Any] = MappingProxyType(
     {
-        "thresholds": MappingProxyType({"merge": 0.92, "review": 0.75}),
+        # Match probabilities (0..1) a pair needs for each decision.
+        "thresholds": MappingProxyType({"merge": 0.99, "review": 0.5}),
+        # Weights of the rule-based score of hygiene.score, kept for its contradictions and identifiers.
         "weights": DEFAULT_WEIGHTS,
         "max_block_size": 200,
         "default_region": "RU",
         "source_priority": (),
-        # A cluster member must score at least this against the cluster's core (chaining guard).
-        "cluster_lower_bound": 0.75,
+        # A cluster member must reach this probability against the cluster's core (chaining guard).
+        "cluster_lower_bound": 0.5,
         "max_cluster_size": 50,
+        # Below this many candidate pairs EM has too little to learn from: the reference model scores them.
+        "min_training_pairs": 2000,
+        # Candidate pairs EM sees at most (a seeded sample beyond that): pattern counts settle long before.
+        "max_training_pairs": 2_000_000,
         # Keep "distinct" pairs in the result (for --pairs output); turn off for very large runs.
         "keep_distinct": True,
     }
 )
 DECISIONS = ("merge", "review", "distinct")
+_GUARDS = Guards()
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredPair:
-    """One scored candidate pair and its decision."""
+    """One scored candidate pair: its match probability (`score`), decision and explanation.
+
+    `parts` are the rule-based field similarities of hygiene.score (which fields were compared), `conflicts`
+    its contradictions, `explanation` the model's per-field weights (Explanation.as_dict() plus "veto")."""
 
     a_id: Any
     b_id: Any
@@ -41,6 +66,7 @@ class ScoredPair:
     decision: str
     parts: dict[str, float] = field(default_factory=dict)
     conflicts: tuple[str, ...] = ()
+    explanation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +79,15 @@ class DedupeResult:
     # Candidate pairs blocking produced (all of them were decided; "distinct" ones are in `pairs` only when
     # the policy keeps them).
     candidates: int = 0
+    # Per blocking rule: blocks, pairs and their share of the candidates (BlockingStats.as_dict()).
+    blocking: dict[str, Any] = field(default_factory=dict)
+    # The model the run scored with: "trained" on this base or "reference", its parameters and EM's course.
+    model: dict[str, Any] = field(default_factory=dict)
 
     def stats(self) -> dict[str, int]:
         """Counts for reports: candidates scored, records auto-merged away, pairs to review."""
         return {
-            "candidates": len(self.pairs),
+            "candidates": self.candidates,
             "auto_merged": sum(len(c) - 1 for c in self.clusters),
             "review": len(self.review),
         }
@@ -74,19 +104,77 @@ def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
-def decide(result: PairScore, fa: Features, fb: Features, thresholds: Mapping[str, float]) -> str:
-    """Decision for one pair: merge needs a strong shared identifier; restricted records never auto-merge."""
+@dataclass(frozen=True, slots=True)
+class PairDecision:
+    """A pair's verdict: probability, decision, the rule-based score and the veto that applied (if any)."""
+
+    probability: float
+    decision: str
+    score: PairScore
+    gamma: Gamma
+    veto: str | None
+
+
+def decide(
+    fa: Features,
+    fb: Features,
+    model: Model,
+    thresholds: Mapping[str, float],
+    weights: Mapping[str, float] | None = None,
+) -> PairDecision:
+    """Decision for one pair under a model: guards first, then the probability thresholds."""
+    rules = score_features(fa, fb, weights)
+    gamma = compare(fa, fb, model.comparisons)
+    messenger = rules.parts.get("channel") == 1.0
+    veto = _GUARDS.veto(rules.conflicts, gamma, fa, fb, messenger=messenger)
+    probability = probability_of(model.explain(fa, fb, gamma).total)
+    return PairDecision(probability, _decision(probability, veto, rules, gamma, fa, fb, thresholds), rules, gamma, veto)
+
+
+def _decision(
+    probability: float,
+    veto: str | None,
+    rules: PairScore,
+    gamma: Gamma,
+    fa: Features,
+    fb: Features,
+    thresholds: Mapping[str, float],
+) -> str:
+    if veto is not None:
+        return "distinct"
     if (
-        result.total >= thresholds["merge"]
-        and result.strong
-        and not result.conflicts
+        probability >= thresholds["merge"]
+        and not rules.conflicts
         and not (fa.restricted or fb.restricted)
+        and _GUARDS.corroboration(gamma) + (rules.parts.get("channel") == 1.0) >= 2
     ):
         return "merge"
-    # Names alone (plus a city) do not make a candidate: namesakes are too common.
-    if result.total >= thresholds["review"] and (result.support or result.strong):
-        return "review"
-    return "distinct"
+    return "review" if probability >= thresholds["review"] else "distinct"
+
+
+def fit(
+    feats: Sequence[Features], pairs: Sequence[tuple[int, int]], policy: Mapping[str, Any], seed: int = 0
+) -> tuple[Model, dict[str, Any]]:
+    """The model for this base: trained by EM when it has enough candidate pairs, else the reference one."""
+    pol = {**DEFAULT_POLICY, **policy}
+    if len(pairs) < pol["min_training_pairs"]:
+        model = reference_model()
+        return model, {"source": "reference", "training_pairs": len(pairs), **model.as_dict()}
+    sample = pairs
+    if len(pairs) > pol["max_training_pairs"]:
+        step = len(pairs) / pol["max_training_pairs"]
+        sample = [pairs[int(k * step)] for k in range(pol["max_training_pairs"])]  # evenly spread, repeatable
+    training = train(feats, sample, seed=seed)
+    model = training.model
+    info = {
+        "source": "trained",
+        "training_pairs": training.pairs,
+        "patterns": training.patterns,
+        "em_iterations": training.em.iterations,
+        "em_converged": training.em.converged,
+        **model.as_dict(),
+    }
+    return model, info
 
 
 def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | None = None) -> DedupeResult:
@@ -95,45 +183,71 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
     thresholds, weights = pol["thresholds"], pol["weights"]
     feats = [features(r, pol["default_region"]) for r in records]
     n = len(feats)
-    # Totals of all scored pairs for the chaining guard, compactly: pair codes i * n + j arrive in increasing
-    # order, so a binary search finds them (16 bytes a pair instead of a dict entry of ~200).
-    codes, totals = array("q"), array("d")
-    decisions: dict[tuple[int, int], tuple[PairScore, str]] = {}
+    blocking = BlockingStats()
+    # Pair codes i * n + j arrive in increasing order: kept in an array, a binary search finds a pair again
+    # (the chaining guard asks for the probabilities of pairs) at 8 bytes a pair.
+    codes = array(
+        "q", (i * n + j for i, j in candidate_pairs_from_features(feats, pol["max_block_size"], stats=blocking))
+    )
+    pairs = [divmod(code, n) for code in codes]
+    model, model_info = fit(feats, pairs, pol)
+    del pairs
+    probabilities = array("d")
+    decisions: dict[tuple[int, int], tuple[PairDecision, str]] = {}
     keep_distinct = pol["keep_distinct"]
-    review = thresholds["review"]
-    candidates = 0
-    for i, j in candidate_pairs_from_features(feats, pol["max_block_size"]):
-        candidates += 1
-        fi, fj = feats[i], feats[j]
-        if not keep_distinct and surely_distinct(fi, fj, review):
-            continue  # its total is computed again in the rare case the chaining guard asks for it
-        result = score_features(fi, fj, weights)
-        codes.append(i * n + j)
-        totals.append(result.total)
-        decision = decide(result, fi, fj, thresholds)
-        if decision != "distinct" or keep_distinct:
-            decisions[(i, j)] = (result, decision)
+    for code in codes:
+        i, j = divmod(code, n)
+        verdict = decide(feats[i], feats[j], model, thresholds, weights)
+        probabilities.append(0.0 if verdict.veto else verdict.probability)
+        if verdict.decision != "distinct" or keep_distinct:
+            decisions[(i, j)] = (verdict, verdict.decision)
     extra: dict[int, float] = {}
 
-    def pair_score(x: int, y: int) -> float:
+    def pair_probability(x: int, y: int) -> float:
         if x > y:
             x, y = y, x
         code = x * n + y
         k = bisect_left(codes, code)
         if k < len(codes) and codes[k] == code:
-            return totals[k]
+            return probabilities[k]
         if code not in extra:
-            extra[code] = score_features(feats[x], feats[y], weights).total
+            verdict = decide(feats[x], feats[y], model, thresholds, weights)
+            extra[code] = 0.0 if verdict.veto else verdict.probability
         return extra[code]
 
-    edges = [(i, j, r.total) for (i, j), (r, d) in decisions.items() if d == "merge"]
-    grouped = cluster(edges, pair_score, pol["cluster_lower_bound"], max_cluster_size=pol["max_cluster_size"])
+    edges = [(i, j, v.probability) for (i, j), (v, d) in decisions.items() if d == "merge"]
+    grouped = cluster(edges, pair_probability, pol["cluster_lower_bound"], max_cluster_size=pol["max_cluster_size"])
     for i, j in grouped.rejected:
         key = (i, j) if i < j else (j, i)
         decisions[key] = (decisions[key][0], "review")
 
-    pairs = [
-        ScoredPair(feats[i].id, feats[j].id, r.total, d, r.parts, r.conflicts) for (i, j), (r, d) in decisions.items()
+    pairs_out = [
+        ScoredPair(
+            feats[i].id,
+            feats[j].id,
+            round(v.probability, 6),
+            d,
+            v.score.parts,
+            v.score.conflicts,
+            explanation_of(model, feats[i], feats[j], v),
+        )
+        for (i, j), (v, d) in decisions.items()
     ]
     clusters = [[feats[i].id for i in members] for members in grouped.clusters]
-    return DedupeResult(pairs, clusters, [p for p in pairs if p.decision == "review"], candidates)
+    return DedupeResult(
+        pairs_out,
+        clusters,
+        [p for p in pairs_out if p.decision == "review"],
+        len(codes),
+        blocking.as_dict(),
+        model_info,
+    )
+
+
+def explanation_of(model: Model, fa: Features, fb: Features, verdict: PairDecision) -> dict[str, Any]:
+    """The pair's explanation in plain form: prior and per-field weights (summing to the total), probability,
+    and the hard-negative rule that vetoed it (None when none did)."""
+    out = model.explain(fa, fb, verdict.gamma).as_dict()
+    out["veto"] = verdict.veto
+    out["conflicts"] = list(verdict.score.conflicts)
+    return out

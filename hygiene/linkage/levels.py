@@ -13,7 +13,7 @@ Every predicate is symmetric in its two arguments, so gamma(a, b) == gamma(b, a)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -64,8 +64,27 @@ DIFFERENT = Level("different", _always)
 
 
 def compare(fa: Features, fb: Features, comparisons: Sequence[Comparison]) -> Gamma:
-    """The comparison vector of a pair: the level index of each field (MISSING when absent on either side)."""
+    """The comparison vector of a pair: the level index of each field (MISSING when absent on either side).
+
+    First and last name typed the wrong way round on one side are put back first, so each name field is then
+    compared on its own evidence (and its own term frequency) instead of a "swapped" level on both fields,
+    which would count one fact twice."""
+    if swapped(fa, fb):
+        fb = swap_names(fb)
     return tuple(c.level_of(fa, fb) for c in comparisons)
+
+
+def swap_names(f: Features) -> Features:
+    """The record with its first and last name exchanged (the swapped-in surname is a given name: no stem)."""
+    return replace(
+        f,
+        first=f.last,
+        first_groups=f.last_groups,
+        first_initial=False,
+        last=f.first,
+        last_groups=f.first_groups,
+        last_stem=f.first,
+    )
 
 
 # ---------------------------------------------------------------- names
@@ -80,9 +99,9 @@ def _given_same(a: str, a_groups: frozenset[str], b: str, b_groups: frozenset[st
     return a == b or bool(a_groups & b_groups)
 
 
-def _swapped(fa: Features, fb: Features) -> bool:
-    """First and last name typed the wrong way round on one side ("Петров Александр")."""
-    if not (fa.first and fa.last and fb.first and fb.last):
+def swapped(fa: Features, fb: Features) -> bool:
+    """First and last name typed the wrong way round on one side ("Петров Александр"), and not straight."""
+    if not (fa.first and fa.last and fb.first and fb.last) or fa.first == fb.first or fa.last == fb.last:
         return False
     return _given_same(fa.first, fa.first_groups, fb.last, fb.last_groups) and _given_same(
         fa.last, fa.last_groups, fb.first, fb.first_groups
@@ -102,7 +121,6 @@ FIRST_NAME = Comparison(
     (
         Level("same spelling", lambda fa, fb: fa.first == fb.first),  # skeletons: scripts, schemes and ё/е folded
         Level("same name", lambda fa, fb: bool(fa.first_groups & fb.first_groups)),  # diminutives, uk forms
-        Level("swapped with last name", _swapped),
         Level("jaro-winkler >= 0.92", _jw_at_least(_first, 0.92)),
         Level("initial agrees", lambda fa, fb: (fa.first_initial or fb.first_initial) and fa.first[:1] == fb.first[:1]),
         Level("jaro-winkler >= 0.80", _jw_at_least(_first, 0.80)),
@@ -118,7 +136,6 @@ LAST_NAME = Comparison(
         Level("same spelling", lambda fa, fb: fa.last == fb.last),
         # Петров / Петрова: same family name; whether they are one person is the gender rules' call.
         Level("same stem", lambda fa, fb: fa.last_stem == fb.last_stem),
-        Level("swapped with first name", _swapped),
         Level("jaro-winkler >= 0.92", _jw_at_least(_last_stem, 0.92)),
         Level("jaro-winkler >= 0.80", _jw_at_least(_last_stem, 0.80)),
         DIFFERENT,

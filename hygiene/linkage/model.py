@@ -33,7 +33,7 @@ from hygiene.linkage.estimation import (
     expectation_maximisation,
     term_frequencies,
 )
-from hygiene.linkage.levels import DEFAULT_COMPARISONS, MISSING, Comparison, Gamma, compare
+from hygiene.linkage.levels import DEFAULT_COMPARISONS, MISSING, Comparison, Gamma, compare, swap_names, swapped
 
 _NO_FREQUENCIES: Mapping[str, Mapping[str, float]] = MappingProxyType({})
 
@@ -128,9 +128,15 @@ class Model:
         base = self.u[index][0] if self.base_u is None else self.base_u[index]
         return math.log2(base) - math.log2(max(share, self.floor))
 
-    def explain(self, fa: Features, fb: Features) -> Explanation:
-        """Per-field weights of a pair, the prior's weight, the total and the match probability."""
-        gamma = compare(fa, fb, self.comparisons)
+    def explain(self, fa: Features, fb: Features, gamma: Gamma | None = None) -> Explanation:
+        """Per-field weights of a pair, the prior's weight, the total and the match probability (`gamma`: the
+        pair's comparison vector when the caller has it already)."""
+        if swapped(fa, fb):
+            fb = swap_names(fb)  # as compare() does, so term frequencies look up the values that were compared
+        if gamma is None:
+            gamma = compare(fa, fb, self.comparisons)
+        elif len(gamma) != len(self.comparisons):
+            raise ValueError(f"gamma has {len(gamma)} levels for {len(self.comparisons)} comparisons")
         terms = []
         for index, (comparison, level) in enumerate(zip(self.comparisons, gamma, strict=True)):
             if level == MISSING:

@@ -58,7 +58,7 @@ BROKEN_POLICIES = [
     ("schedule.yaml", "validate:", "nosuchjob:", "schedule.yaml: jobs.nosuchjob"),
     ("retention.yaml", "action: anonymise", "action: shred", "retention.yaml: rules."),
     ("regimes.yaml", "regimes:", "regimes:\n  Bad Name: {}", "regimes.yaml"),
-    ("hygiene.yaml", "merge: 0.90", "merge: 1.5", "hygiene.yaml: thresholds.merge"),
+    ("hygiene.yaml", "merge: 0.99", "merge: 1.5", "hygiene.yaml: thresholds.merge"),
 ]
 
 

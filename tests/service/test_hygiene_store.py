@@ -180,13 +180,23 @@ def test_hygiene_policy_checks():
     check_policy({})
     with pytest.raises(PolicyError):
         check_policy({"thresholds": {"merge": 0.5, "review": 0.8}})
-    with pytest.raises(PolicyError):
-        check_policy({"weights": {"shoe_size": 1}})
+    # Weights of the old score are refused with the reason, not ignored: each run learns its own weights now.
+    with pytest.raises(PolicyError, match="weights are no longer used"):
+        check_policy({"weights": {"name": 3.0}})
+    with pytest.raises(PolicyError, match="min_member_probability"):
+        check_policy({"chaining_guard": {"min_member_score": 0.75}})
+    with pytest.raises(PolicyError, match="model.max_training_pairs"):
+        check_policy({"model": {"max_training_pairs": 10}})
+    with pytest.raises(PolicyError, match="thresholds.merg is not a known key"):
+        check_policy({"thresholds": {"merg": 0.9}})
+    with pytest.raises(PolicyError, match="blocking is not a known key"):
+        check_policy({"blocking": {}})
     with pytest.raises(PolicyError):
         check_policy({"max_block_size": 1})
     with pytest.raises(PolicyError):
         check_policy({"source_priority": ["crm", "crm"]})
     assert parse({"thresholds": {"merge": 0.95}}).merge == 0.95
+    assert parse({"model": {"min_training_pairs": 0}}).min_training_pairs == 0
 
 
 def test_cli_hygiene_commands(svc, settings, base, tmp_path):

@@ -16,6 +16,7 @@ comparison levels, and veto a pair whatever its probability:
   id, or the same birth date): relatives sharing a landline, colleagues sharing an office phone and a company
   domain; the birth date does not count for one family name at one address when the given names are more
   than a typo apart, which is what twins are;
+- both names different and no identifier of one person: strangers sharing a birthday or a city;
 - names only: nothing besides the name agrees (no date, mailbox, phone, postcode or street), which is what
   namesakes look like.
 
@@ -80,6 +81,7 @@ REASONS = (
     "generation",
     "birth_date",
     "twins",
+    "names",
     "first_name",
     "last_name",
     "names_only",
@@ -122,6 +124,8 @@ class Guards:
             if not (_any(gamma, self._contact) or messenger):
                 return "birth_date"
         if names and not (_any(gamma, self._personal) or messenger):
+            if "first_name" in conflicts and "last_name" in conflicts:
+                return "names"  # neither name is the other's: a birthday or a city shared by chance
             if not _any(gamma, self._birth):
                 return "first_name" if "first_name" in conflicts else "last_name"
             if (

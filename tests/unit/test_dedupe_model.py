@@ -160,3 +160,28 @@ def test_febrl1_through_the_shipped_policy():
     assert precision >= 0.995
     assert f1 >= 0.94
     assert DEFAULT_POLICY["thresholds"]["merge"] == policy["thresholds"]["merge"]  # one policy, shipped as coded
+
+
+def test_hard_cases_through_the_shipped_policy():
+    # bench/hardcases.py: ru/uk/en duplicates and lookalikes (fathers and sons, twins, spouses, colleagues,
+    # namesakes) written from the architecture's description, independently of hygiene/. The goals:
+    # recall >= 0.90 at precision >= 0.95, automatic merges at precision >= 0.998.
+    from bench.hardcases import generate
+
+    records, truth = generate(4000, 0)
+    result = dedupe(records, _shipped())
+    merge = {frozenset((p.a_id, p.b_id)) for p in result.pairs if p.decision == "merge"}
+    either = {frozenset((p.a_id, p.b_id)) for p in result.pairs if p.decision != "distinct"}
+    precision, recall = len(either & truth) / len(either), len(either & truth) / len(truth)
+    print(f"hard cases: merge precision {len(merge & truth) / len(merge):.4f}; P {precision:.3f} R {recall:.3f}")
+    assert len(merge & truth) / len(merge) >= 0.998
+    assert recall >= 0.90 and precision >= 0.95
+
+
+def _shipped() -> dict:
+    import yaml
+
+    from compliance.policy.hygiene import matcher_policy, parse
+
+    with open("policies/hygiene.yaml", encoding="utf-8") as fh:
+        return matcher_policy(parse(yaml.safe_load(fh)), "RU")

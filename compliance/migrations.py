@@ -18,6 +18,7 @@ from compliance.keys import rotation
 from compliance.stewardship import models as stewardship_models
 from compliance.store import models
 from compliance.store.db import is_postgres
+from compliance.subjects import candidates as merge_candidates
 from compliance.subjects import files as written_files
 from compliance.subjects import history as subject_history
 
@@ -91,6 +92,17 @@ def _canonical_email_digests(db) -> None:
     rotation.recompute_indexes(db, db.indexer)
 
 
+def _candidate_explanations(db) -> None:
+    """Merge candidates keep the model's explanation of their pair (JSON, nullable): rows queued before stay NULL.
+    A database created after the column was declared already has it (migration 6 creates the current table)."""
+    table = merge_candidates.MergeCandidate._meta.table_name
+    column = merge_candidates.MergeCandidate.explanation.column_name
+    if is_postgres(db):
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{column}" text')
+    elif column not in {c.name for c in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" TEXT')
+
+
 # Every migration names its tables explicitly: moving a domain module is an ImportError here, never a
 # migration that silently stops being applied.
 MIGRATIONS: list[Migration] = [
@@ -107,6 +119,7 @@ MIGRATIONS: list[Migration] = [
     Migration(11, "erasure ledger marks", _tables(lambda: erasure_ledger.LEDGER_MODELS)),
     Migration(12, "request free text sealed under request keys", _request_text_sealed),
     Migration(13, "email blind indexes from the canonical address", _canonical_email_digests),
+    Migration(14, "merge candidates: the model's explanation of each scored pair", _candidate_explanations),
 ]
 
 

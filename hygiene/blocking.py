@@ -112,16 +112,25 @@ def _sub_key(f: Features) -> str:
 
 
 class BlockingStats:
-    """Per rule: blocks formed, pairs produced (a pair several rules find counts for each), blocks skipped as
-    too large even after splitting by name; and the distinct candidate pairs in all."""
+    """Per rule: blocks formed, distinct pairs produced (a pair several rules find counts for each of them, once),
+    blocks skipped as too large even after splitting by name; and the distinct candidate pairs in all."""
 
-    __slots__ = ("blocks", "pairs", "skipped", "candidates")
+    __slots__ = ("blocks", "pairs", "skipped", "candidates", "_codes")
 
     def __init__(self) -> None:
         self.blocks = dict.fromkeys(RULES, 0)
         self.pairs = dict.fromkeys(RULES, 0)
         self.skipped = dict.fromkeys(RULES, 0)
         self.candidates = 0
+        self._codes: dict[str, array] = {}
+
+    def _add(self, rule: str, codes: list[int]) -> None:
+        self._codes.setdefault(rule, array("q")).extend(codes)
+
+    def _finish(self) -> None:
+        # One rule at a time, so only one rule's pair codes are ever a Python list.
+        for rule in list(self._codes):
+            self.pairs[rule] = len(set(self._codes.pop(rule)))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain form for reports and --json: each rule's pairs and their share of the distinct candidates."""
@@ -190,13 +199,17 @@ def candidate_pairs_from_features(
                 rule = codes_by_index[key & rule_mask]
                 stats.blocks[rule] += 1
                 stats.skipped[rule] += len(block) > max_block_size and not groups
-                stats.pairs[rule] += sum(len(g) * (len(g) - 1) // 2 for g in groups)
             for group in groups:
                 for pos in range(len(group) - 1):
                     i = group[pos]
                     base = i * n
-                    pair_buckets[i * _PAIR_BUCKETS // n].extend([base + j for j in group[pos + 1 :]])
+                    codes = [base + j for j in group[pos + 1 :]]
+                    pair_buckets[i * _PAIR_BUCKETS // n].extend(codes)
+                    if stats is not None:
+                        stats._add(rule, codes)
         del ordered
+    if stats is not None:
+        stats._finish()
     for b, codes in enumerate(pair_buckets):
         ordered = sorted(codes)
         pair_buckets[b] = array("q")

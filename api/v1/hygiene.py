@@ -1,4 +1,5 @@
-"""Hygiene over HTTP: runs, the review queue (fields side by side), merge, reject, undo, report, issues."""
+"""Hygiene over HTTP: runs, the review queue (fields side by side), explanations, merge, reject, undo, report,
+issues."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ class RunOut(Schema):
     auto_merged = fields.Integer()
     review = fields.Integer()
     dry_run = fields.Boolean()
+    blocking = fields.Dict(
+        metadata={"description": "dedupe: candidate pairs, and per blocking rule its blocks, pairs and share of them"}
+    )
+    model = fields.Dict(metadata={"description": 'dedupe: the model that scored the run {"source", "prior", ...}'})
 
 
 class CandidateQuery(Schema):
@@ -55,12 +60,35 @@ class SideBySide(Schema):
     b = fields.Raw(allow_none=True)
 
 
+class FieldWeightOut(Schema):
+    field = fields.String()
+    level = fields.String(metadata={"description": 'how the two values compare, e.g. "same spelling", "missing"'})
+    weight = fields.Float(metadata={"description": "log2 Bayes factor of that level (0 when missing)"})
+    tf_adjusted = fields.Boolean(metadata={"description": "weighed by how common the agreeing value is"})
+
+
+class ExplanationOut(Schema):
+    prior_weight = fields.Float(metadata={"description": "log2 odds of a match before any field"})
+    fields_ = fields.List(fields.Nested(FieldWeightOut), data_key="fields", attribute="fields")
+    total = fields.Float(metadata={"description": "prior_weight + the field weights"})
+    probability = fields.Float(metadata={"description": "the match probability of the total"})
+    veto = fields.String(allow_none=True, metadata={"description": "the hard-negative rule that kept the pair apart"})
+    conflicts = fields.List(fields.String())
+
+
 class CandidateOut(Schema):
     id = fields.String()
     a = fields.String()
     b = fields.String()
     score = fields.Float()
+    probability = fields.Float(
+        allow_none=True, metadata={"description": "the model's match probability; null for pairs an import queued"}
+    )
     decision = fields.String()
+    reasons = fields.List(fields.String(), metadata={"description": "fields that agreed, or an identity.* code"})
+    explanation = fields.Nested(
+        ExplanationOut, allow_none=True, metadata={"description": "per-field weights; null for pairs an import queued"}
+    )
     status = fields.String()
     run = fields.String()
     created_at = fields.String()
@@ -72,6 +100,19 @@ class CandidateOut(Schema):
 class CandidatePage(Schema):
     items = fields.List(fields.Nested(CandidateOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class ExplainOut(Schema):
+    candidate = fields.String()
+    a = fields.String()
+    b = fields.String()
+    score = fields.Float()
+    decision = fields.String()
+    status = fields.String()
+    reasons = fields.List(fields.String())
+    explanation = fields.Nested(
+        ExplanationOut, allow_none=True, metadata={"description": "null when an import queued the pair unscored"}
+    )
 
 
 class MergeQuery(Schema):
@@ -181,6 +222,22 @@ def list_candidates(query):
     for item in items:
         item["fields_"] = item.pop("fields")
     return jsonify(CandidatePage().dump({"items": items, "next_cursor": pagination.encode(last)}))
+
+
+@bp.operation(
+    "/candidates/<candidate_id>/explanation",
+    "GET",
+    Operation(
+        "hygiene:read",
+        "Why a candidate pair was proposed: prior, each field's level and weight (log2 Bayes factor), total, "
+        "probability and veto; never values",
+        response=ExplainOut,
+        tags=TAGS,
+        errors=(401, 403, 404),
+    ),
+)
+def explain_candidate(candidate_id):
+    return jsonify(ExplainOut().dump(review.explain(_svc(), current_actor(), candidate_id)))
 
 
 @bp.operation(

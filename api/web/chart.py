@@ -1,4 +1,5 @@
-"""A server-side SVG line chart (no script, no inline style: classes styled by web.css)."""
+"""Server-side SVG charts (no script, no inline style: classes styled by web.css): the quality report's line chart
+and a candidate pair's match weights as horizontal bars."""
 
 from __future__ import annotations
 
@@ -56,5 +57,44 @@ def rate_chart(labels: list[str], series: list[tuple[str, str, dict[int, float]]
                 f'<circle class="{css}dot" cx="{x(i):.1f}" cy="{y(v):.1f}" r="4">'
                 f"<title>{escape(name)}: {v * 100:.1f}%</title></circle>"
             )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above
+
+
+BAR_WIDTH, ROW = 720, 24
+LABEL_X, BARS_LEFT, BARS_RIGHT = 8, 300, 652  # labels, then the bars, then the signed weights
+
+
+def weight_chart(rows: list[tuple[str, str, float, str]], title: str, ident: str) -> Markup:
+    """Signed weights as horizontal bars from a zero axis (splink's waterfall, laid flat): rows are (label,
+    detail, weight, kind) with kind "prior", "field" or "total"; bars are green when positive, red when negative,
+    scaled to the largest |weight|. `ident` is the svg's id, unique on a page of several charts."""
+    low = min([0.0, *(w for _, _, w, _ in rows)])
+    high = max([0.0, *(w for _, _, w, _ in rows)])
+    scale = (BARS_RIGHT - BARS_LEFT) / ((high - low) or 1.0)
+    zero = BARS_LEFT - low * scale
+    height = ROW * len(rows) + 16
+    spoken = "; ".join(" ".join(filter(None, (label, detail, f"{weight:+.2f}"))) for label, detail, weight, _ in rows)
+    parts = [
+        f'<svg class="chart weights" id="{escape(ident)}" viewBox="0 0 {BAR_WIDTH} {height}" role="img" '
+        f'aria-label="{escape(f"{title}: {spoken}")}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for k, (label, detail, weight, kind) in enumerate(rows):
+        top = 8 + k * ROW
+        base = top + ROW / 2 + 4
+        if kind == "total":
+            parts.append(f'<line class="grid" x1="{LABEL_X}" x2="{BAR_WIDTH - 8}" y1="{top}" y2="{top}"/>')
+        sign = "pos" if weight > 0 else "neg" if weight < 0 else "zero"
+        x, width = (zero, weight * scale) if weight >= 0 else (zero + weight * scale, -weight * scale)
+        tip = f"{label}: {detail}, {weight:+.2f}" if detail else f"{label}: {weight:+.2f}"
+        level = f' <tspan class="level">{escape(detail)}</tspan>' if detail else ""
+        parts.append(
+            f'<g class="{kind}"><title>{escape(tip)}</title>'
+            f'<text x="{LABEL_X}" y="{base:.1f}">{escape(label)}{level}</text>'
+            f'<rect class="bar {kind} {sign}" x="{x:.1f}" y="{top + 4}" width="{width:.1f}" height="{ROW - 8}"/>'
+            f'<text class="value" x="{BAR_WIDTH - 8}" y="{base:.1f}" text-anchor="end">{weight:+.2f}</text></g>'
+        )
+    parts.append(f'<line class="axis" x1="{zero:.1f}" x2="{zero:.1f}" y1="4" y2="{height - 4}"/>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above

@@ -181,6 +181,28 @@ RU: dict[str, str] = {
     "company": "Компания",
     "channels": "Каналы",
     "external_ids": "Внешние id",
+    "email": "Эл. почта",
+    "phone": "Телефон",
+    "Prior": "Априорный вес",
+    "before any field": "до сравнения полей",
+    "Total": "Итого",
+    "probability {p}": "вероятность {p}",
+    "Match weights (log2 Bayes factors)": "Веса совпадения (log2 коэффициента Байеса)",
+    "Probability": "Вероятность",
+    "Why this pair": "Почему эта пара",
+    "Each bar is one field's weight: green for evidence of one person, red against; (tf): weighed by how common "
+    "the agreeing value is.": (
+        "Каждая полоса — вес одного поля: зелёная — довод за одного человека, красная — против; (tf): с учётом "
+        "того, насколько распространено совпавшее значение."
+    ),
+    "Kept apart by the rule": "Разделены правилом",
+    "No explanation: an import or API write queued this pair; a dedupe run that scores it adds one.": (
+        "Объяснения нет: пару поставил в очередь импорт или запись через API; его добавит запуск поиска дублей, "
+        "который оценит эту пару."
+    ),
+    "No explanation was recorded for this pair; a dedupe run that scores it adds one.": (
+        "Объяснение для этой пары не сохранено; его добавит запуск поиска дублей, который оценит эту пару."
+    ),
     "manual, with a note": "вручную, с примечанием",
     "emailed one-time code": "одноразовый код по эл. почте",
     "Code (leave empty to send one)": "Код (оставьте пустым, чтобы отправить)",
@@ -221,6 +243,8 @@ EN: dict[str, str] = {
     "company": "Company",
     "channels": "Channels",
     "external_ids": "External ids",
+    "email": "Email",
+    "phone": "Phone",
     "opt_out": "opt-out",
     "in_progress": "in progress",
 }

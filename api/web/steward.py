@@ -1,9 +1,12 @@
-"""Steward pages over compliance.stewardship (review, merges): the review queue side by side, merge, reject, undo."""
+"""Steward pages over compliance.stewardship (review, merges): the review queue side by side with each pair's match
+weights, merge, reject, undo."""
 
 from __future__ import annotations
 
 from flask import request
 
+from api.web import i18n
+from api.web.chart import weight_chart
 from api.web.core import actor, bp, page, render, see_other, svc
 from compliance.errors import Invalid
 from compliance.stewardship import merges, review
@@ -21,6 +24,18 @@ def _differs(a, b) -> bool:
     return (a or None) != (b or None)
 
 
+def explanation_chart(candidate_id: str, explanation: dict):
+    """The pair's weights as bars: the prior first, one bar per field (its level beside it), the total last."""
+    rows = [(i18n.gettext("Prior"), i18n.gettext("before any field"), explanation["prior_weight"], "prior")]
+    rows += [
+        (i18n.gettext(f["field"]), f["level"] + (" (tf)" if f["tf_adjusted"] else ""), f["weight"], "field")
+        for f in explanation["fields"]
+    ]
+    probability = i18n.gettext("probability {p}", p=f"{explanation['probability']:.3f}")
+    rows.append((i18n.gettext("Total"), probability, explanation["total"], "total"))
+    return weight_chart(rows, i18n.gettext("Match weights (log2 Bayes factors)"), f"weights-{candidate_id}")
+
+
 @bp.operation(
     "/hygiene/candidates",
     "GET",
@@ -34,6 +49,7 @@ def candidates():
     for item in items:
         for row in item["fields"]:
             row["differs"] = _differs(row["a"], row["b"])
+        item["chart"] = explanation_chart(item["id"], item["explanation"]) if item["explanation"] else None
     return render("candidates.html", items=items, last=last, status=status, statuses=STATUSES, nav="candidates")
 
 

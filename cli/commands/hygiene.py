@@ -1,4 +1,4 @@
-"""Hygiene commands: validate, dedupe, review, merge, reject, unmerge, report, issues."""
+"""Hygiene commands: validate, dedupe, review, explain, merge, reject, unmerge, report, issues."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def hygiene_validate(ctx, app, fix, as_json):
     "--pairs",
     "pairs_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help='Write every scored pair as JSON lines {"a", "b", "score", "decision"}.',
+    help='Write every scored pair as JSON lines {"a", "b", "score", "probability", "decision", "weights", ...}.',
 )
 @json_option
 @pass_app
@@ -56,7 +56,35 @@ def hygiene_dedupe(ctx, app, dry_run, pairs_file, as_json):
     )
     if pairs_file is not None:
         text += f"; pairs written to {pairs_file}"
-    emit(ctx, out, text)
+    emit(ctx, out, "\n".join([text, *_scoring_lines(data)]))
+
+
+def _scoring_lines(data: dict) -> list[str]:
+    """Which model scored the run, and the candidate pairs each blocking rule produced with their share."""
+    model, blocking = data.get("model") or {}, data.get("blocking") or {}
+    lines = []
+    if model.get("source"):
+        pairs = model.get("training_pairs") or 0
+        how = (
+            f"trained on this base ({pairs} candidate pairs)"
+            if model["source"] == "trained"
+            else f"the reference model (too few candidate pairs to train on: {pairs})"
+        )
+        prior = f", prior {model['prior']:.4g}" if model.get("prior") is not None else ""
+        lines.append(f"model: {how}{prior}")
+    rules = blocking.get("rules") or []
+    if rules:
+        lines.append(f"blocking: {blocking.get('candidates', 0)} candidate pairs (a pair may come from several rules)")
+        width = max(len(r["keys"]) for r in rules)
+        for r in rules:
+            skipped = (
+                f", {r['oversized_blocks_skipped']} oversized blocks skipped" if r["oversized_blocks_skipped"] else ""
+            )
+            lines.append(
+                f"  {r['rule']:<4} {r['keys']:<{width}}  {r['pairs']:>9} pairs  {r['share'] * 100:5.1f}%"
+                f"  ({r['blocks']} blocks{skipped})"
+            )
+    return lines
 
 
 @hygiene.command("review")
@@ -86,6 +114,58 @@ def hygiene_review(ctx, app, status, limit, after, as_json):
     if cursor:
         lines.append(f"more: consentry hygiene review --after {cursor}")
     emit(ctx, {"items": items, "next_cursor": cursor}, "\n".join(lines) or f"no {status} candidates")
+
+
+@hygiene.command("explain")
+@click.argument("candidate")
+@json_option
+@pass_app
+@click.pass_context
+def hygiene_explain(ctx, app, candidate, as_json):
+    """Why CANDIDATE (cand_…) was proposed: the model's weight of each field (log2 Bayes factors, never values)."""
+    from compliance.stewardship import review
+
+    data = review.explain(app.services, app.actor, candidate)
+    emit(ctx, data, _explanation_text(data))
+
+
+BAR = 20  # characters of the longest bar
+
+
+def _explanation_text(data: dict) -> str:
+    """The explanation as a table: prior, one line per field with a signed weight and a bar, total, probability."""
+    head = f"{data['candidate']}  {data['a']} <-> {data['b']}  {data['decision']}, {data['status']}"
+    explanation = data["explanation"]
+    if explanation is None:
+        reasons = ", ".join(data["reasons"]) or "none"
+        if any(r.startswith("identity.") for r in data["reasons"]):
+            why = f"this pair was queued by an import or API write (reasons: {reasons}), not scored by the matcher"
+        else:
+            why = f"none was recorded for this pair (reasons: {reasons}; scored before explanations were kept)"
+        return f"{head}\nno explanation: {why};\na `consentry hygiene dedupe` run that scores the pair adds one"
+    rows = [("prior", "", explanation["prior_weight"])]
+    rows += [
+        (f["field"], f["level"] + (" (tf)" if f["tf_adjusted"] else ""), f["weight"]) for f in explanation["fields"]
+    ]
+    top = max((abs(w) for _, _, w in rows), default=0.0) or 1.0
+    name_w = max(len(n) for n, _, _ in rows)
+    level_w = max(len(lv) for _, lv, _ in rows)
+
+    def line(name: str, level: str, weight: float) -> str:
+        length = round(abs(weight) / top * BAR)
+        # Negative weights grow left of the zero axis, positive ones right of it.
+        bar = f"{'-' * length if weight < 0 else '':>{BAR}}|{'+' * length if weight > 0 else ''}"
+        return f"  {name:<{name_w}}  {level:<{level_w}}  {weight:+8.2f}  {bar}"
+
+    lines = [head, f"  {'field':<{name_w}}  {'level':<{level_w}}  {'weight':>8}"]
+    lines += [line(*row) for row in rows]
+    lines.append(f"  {'total':<{name_w}}  {'':<{level_w}}  {explanation['total']:+8.2f}")
+    lines.append(f"  probability {explanation['probability']:.6f} (score {data['score']:.6f})")
+    if explanation.get("veto"):
+        lines.append(f"  vetoed by the {explanation['veto']} rule: kept apart whatever the weights say")
+    if explanation.get("conflicts"):
+        lines.append(f"  contradictions: {', '.join(explanation['conflicts'])}")
+    return "\n".join(lines)
 
 
 @hygiene.command("merge")

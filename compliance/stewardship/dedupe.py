@@ -4,6 +4,9 @@ Pairs at or above the merge threshold in a guarded cluster are merged automatica
 record), except restricted subjects (never) and pairs across a marketing suppression (one suppressed, one
 not): those wait for review like the pairs between the thresholds. Pairs a steward rejected are never
 proposed again. `dry_run` changes nothing: with `pairs_file` it writes every scored pair as JSON lines.
+
+Every candidate row it writes keeps the pair's explanation (the model's per-field weights: field names, levels
+and numbers, never values), which `hygiene explain` and the review page show.
 """
 
 from __future__ import annotations
@@ -53,15 +56,44 @@ def load_records(svc, batch_size: int) -> tuple[list[dict[str, Any]], dict[str, 
     return records, meta
 
 
+def pair_line(pair) -> dict[str, Any]:
+    """One scored pair as a --pairs line: CONTRACT.md's {"a", "b", "score", "decision"}, plus the probability
+    (the same number as score), the model's prior weight, per-field weights and total (prior_weight + the
+    weights == total, log2 Bayes factors) and the veto that kept it apart (None when none did). No values."""
+    a, b = sorted((pair.a_id, pair.b_id))
+    explanation = pair.explanation or {}
+    return {
+        "a": a,
+        "b": b,
+        "score": pair.score,
+        "probability": pair.score,
+        "decision": pair.decision,
+        "prior_weight": explanation.get("prior_weight"),
+        "weights": {f["field"]: f["weight"] for f in explanation.get("fields", ())},
+        "total": explanation.get("total"),
+        "veto": explanation.get("veto"),
+    }
+
+
 def write_pairs(path: Path, pairs) -> int:
-    """Every scored pair as one JSON line {"a", "b", "score", "decision"} (CONTRACT.md)."""
+    """Every scored pair as one JSON line (pair_line); returns how many were written."""
     count = 0
     with Path(path).open("w", encoding="utf-8") as fh:
         for pair in pairs:
-            a, b = sorted((pair.a_id, pair.b_id))
-            fh.write(json.dumps({"a": a, "b": b, "score": pair.score, "decision": pair.decision}) + "\n")
+            fh.write(json.dumps(pair_line(pair)) + "\n")
             count += 1
     return count
+
+
+def _explanation(pair) -> str | None:
+    """The pair's explanation as stored on its candidate row (JSON), None when the matcher gave none."""
+    return json.dumps(pair.explanation) if pair is not None and pair.explanation is not None else None
+
+
+def model_summary(model: dict[str, Any]) -> dict[str, Any]:
+    """What a run reports of the model that scored it: trained on this base or the reference one, its prior and
+    the candidate pairs it learnt from (the parameter table stays out of reports)."""
+    return {"source": model.get("source"), "prior": model.get("prior"), "training_pairs": model.get("training_pairs")}
 
 
 def _groups(ids: list[str], pairs) -> int:
@@ -109,6 +141,8 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
         "clusters": len(result.clusters),
         "duplicates": duplicates,
     }
+    # Reported, not audited: how blocking found the candidates and which model scored them.
+    scoring = {"blocking": result.blocking, "model": model_summary(result.model)}
     if dry_run:
         svc.audit.record(
             actor, AuditAction.HYGIENE_DEDUPE, "", details={**summary, "dry_run": True, "pairs_written": written or 0}
@@ -119,6 +153,7 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
             "review": stats["review"],
             "dry_run": True,
             **summary,
+            **scoring,
         }
         if written is not None:
             out["pairs_file"] = str(pairs_file)
@@ -167,6 +202,8 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
             )
             with svc.transaction():
                 cand_id = open_rows.pop(key, None)
+                if cand_id is not None and pair is not None:
+                    MergeCandidate.update(explanation=_explanation(pair)).where(MergeCandidate.id == cand_id).execute()
                 if cand_id is None:
                     cand_id = new_id("cand")
                     MergeCandidate.insert(
@@ -177,6 +214,7 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
                         score=score,
                         decision="merge",
                         reasons=json.dumps(sorted(pair.parts) if pair else []),
+                        explanation=_explanation(pair),
                         created_at=svc.clock.now(),
                     ).execute()
                 try:
@@ -207,9 +245,10 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
             if key[0] in gone or key[1] in gone:
                 continue
             if key in open_rows:
-                MergeCandidate.update(score=pair.score, decision=pair.decision, run_id=run_id).where(
-                    MergeCandidate.id == open_rows[key]
-                ).execute()
+                # An open pair the write path queued (no explanation yet) gets this run's score and explanation.
+                MergeCandidate.update(
+                    score=pair.score, decision=pair.decision, run_id=run_id, explanation=_explanation(pair)
+                ).where(MergeCandidate.id == open_rows[key]).execute()
             else:
                 MergeCandidate.insert(
                     id=new_id("cand"),
@@ -219,6 +258,7 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
                     score=pair.score,
                     decision=pair.decision,
                     reasons=json.dumps(sorted(pair.parts)),
+                    explanation=_explanation(pair),
                     created_at=svc.clock.now(),
                 ).execute()
             candidates += 1
@@ -247,6 +287,7 @@ def run(svc, actor: Actor, *, dry_run: bool = False, pairs_file: Path | str | No
         "run": run_id,
         "dry_run": False,
         **summary,
+        **scoring,
     }
     if written is not None:
         out["pairs_file"] = str(pairs_file)

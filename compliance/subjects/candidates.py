@@ -3,7 +3,8 @@
 Two writers queue them: the create-or-update path, when a record meets a subject it may not update (a shared
 phone, a role mailbox, a contradiction; the reason is an `identity.*` code), and duplicate detection (the
 reasons are the fields that agreed). The table lives with subjects because the write path, below stewardship,
-queues into it; stewardship decides, merges and undoes. Rows hold ids, scores and codes, never values.
+queues into it; stewardship decides, merges and undoes. Rows hold ids, scores and codes, never values; a pair
+duplicate detection scored also keeps the model's explanation (field names, levels and weights, never values).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class MergeCandidate(BaseModel):
     decided_at = DateTimeField(null=True)
     decided_by = CharField(max_length=64, null=True)
     merge_id = CharField(max_length=40, null=True)
+    # JSON: the model's per-field weights of a pair hygiene dedupe scored (hygiene.dedupe.explanation_of: prior,
+    # fields with level and weight, total, probability, veto); NULL for pairs the write path queued (migration 14).
+    explanation = TextField(null=True)
 
     class Meta:
         indexes = ((("a_id", "b_id"), False),)
@@ -101,6 +105,7 @@ def queue(proposals: Iterable[Proposal], *, run_id: str, at, known: set[tuple[st
                 "decided_at": None,
                 "decided_by": None,
                 "merge_id": None,
+                "explanation": None,
             }
         )
     insert_rows(MergeCandidate, rows)

@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], set[str] | str] = {
     # hygiene
     ("POST", "/v1/hygiene/runs"): HYG_WRITE,
     ("GET", "/v1/hygiene/candidates"): HYG_READ,
+    ("GET", "/v1/hygiene/candidates/<candidate_id>/explanation"): HYG_READ,
     ("POST", "/v1/hygiene/candidates/<candidate_id>/merge"): HYG_WRITE,
     ("POST", "/v1/hygiene/candidates/<candidate_id>/reject"): HYG_WRITE,
     ("POST", "/v1/hygiene/merges/<merge_id>/undo"): HYG_WRITE,

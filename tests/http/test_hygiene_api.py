@@ -50,3 +50,55 @@ def test_dry_run_and_unknown_ids(svc, client, keys):
     assert client.post("/v1/hygiene/candidates/cand_nope/reject", headers=admin).status_code == 404
     assert client.post("/v1/hygiene/merges/mrg_nope/undo", headers=admin).status_code == 404
     assert client.post("/v1/hygiene/runs", json={"kind": "nope"}, headers=admin).status_code == 422
+
+
+def test_candidates_carry_their_explanation_over_http(svc, client, keys):
+    from compliance.store.models import Subject
+
+    a, b = _pair(svc)
+    Subject.update(restricted=True).where(Subject.id == b).execute()  # held for review instead of merged
+    steward = auth(keys["steward"])
+    run = client.post("/v1/hygiene/runs", json={"kind": "dedupe"}, headers=steward)
+    assert run.status_code == 201 and run.json["blocking"]["rules"] and run.json["model"]["source"]
+    (item,) = client.get("/v1/hygiene/candidates", headers=steward).json["items"]
+    assert {item["a"], item["b"]} == {a, b} and item["probability"] == item["score"]
+    explanation = item["explanation"]
+    assert {f["field"] for f in explanation["fields"]} >= {"first_name", "last_name", "email"}
+    assert (
+        abs(explanation["prior_weight"] + sum(f["weight"] for f in explanation["fields"]) - explanation["total"]) < 1e-9
+    )
+
+    answer = client.get(f"/v1/hygiene/candidates/{item['id']}/explanation", headers=steward)
+    assert answer.status_code == 200
+    assert answer.json == {
+        "candidate": item["id"],
+        "a": item["a"],
+        "b": item["b"],
+        "score": item["score"],
+        "decision": item["decision"],
+        "status": "open",
+        "reasons": item["reasons"],
+        "explanation": explanation,
+    }
+    body = answer.get_data(as_text=True)
+    assert not [v for v in ("Иван", "Петров", "Ivan", "Petrov", "ivan.petrov", "ivanpetrov") if v in body]
+
+    denied = client.get(f"/v1/hygiene/candidates/{item['id']}/explanation", headers=auth(keys["analyst"]))
+    assert denied.status_code == 403 and denied.content_type.startswith("application/problem+json")
+    assert client.get(f"/v1/hygiene/candidates/{item['id']}/explanation").status_code == 401
+    missing = client.get("/v1/hygiene/candidates/cand_nope/explanation", headers=steward)
+    assert missing.status_code == 404 and missing.json["errors"] == [
+        {"field": "candidate", "code": "candidate.unknown"}
+    ]
+
+
+def test_a_candidate_without_explanation_answers_null(svc, client, keys):
+    a, b = _pair(svc)
+    cid = new_id("cand")
+    MergeCandidate.insert(
+        id=cid, run_id="imp_x", a_id=a, b_id=b, score=0.7, decision="review", created_at=svc.clock.now()
+    ).execute()
+    steward = auth(keys["steward"])
+    assert client.get(f"/v1/hygiene/candidates/{cid}/explanation", headers=steward).json["explanation"] is None
+    (item,) = client.get("/v1/hygiene/candidates", headers=steward).json["items"]
+    assert item["explanation"] is None and item["probability"] is None

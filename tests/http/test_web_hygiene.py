@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -129,3 +130,71 @@ def test_dpo_sees_the_queue_but_cannot_merge(client, keys, svc, pair):
     assert queue.status_code == 200 and "/merge" not in queue.get_data(as_text=True)
     forged = client.post(f"/web/hygiene/candidates/{cid}/merge", data={"csrf_token": token_of(queue)}, headers=HTML)
     assert forged.status_code == 403 and Subject.get_by_id(b).merged_into is None
+
+
+@pytest.fixture
+def scored(svc):
+    """A pair hygiene dedupe proposed for review (one record restricted), with its explanation stored."""
+    from compliance.stewardship import dedupe as dedupe_service
+    from compliance.store.models import Subject
+    from compliance.subjects.candidates import MergeCandidate
+
+    person(svc, first_name="Ольга", last_name="Смирнова", email="olga.smirnova@example.com", birth_date="1990-01-02")
+    svc.clock.advance(days=1)
+    b = person(svc, first_name="Olga", last_name="Smirnova", email="o.smirnova@example.com", birth_date="1990-01-02")
+    Subject.update(restricted=True).where(Subject.id == b).execute()
+    dedupe_service.run(svc, svc.system_actor("t"))
+    row = MergeCandidate.get(MergeCandidate.status == "open")
+    return row.id, json.loads(row.explanation)
+
+
+def _chart(body: str, cid: str) -> str:
+    return re.search(rf'<svg class="chart weights" id="weights-{cid}".*?</svg>', body, re.S).group(0)
+
+
+def test_review_page_draws_each_pairs_weights(client, keys, scored):
+    cid, explanation = scored
+    sign_in(client, keys["steward"])
+    body = client.get("/web/hygiene/candidates", headers=HTML).get_data(as_text=True)
+    svg = _chart(body, cid)
+    assert 'role="img"' in svg and 'aria-label="Match weights' in svg and "<title>" in svg
+    assert svg.count('class="bar field ') == len(explanation["fields"])
+    assert svg.count('class="bar prior ') == 1 and svg.count('class="bar total ') == 1
+    assert svg.index('class="bar prior') < svg.index('class="bar field') < svg.index('class="bar total')
+    positive = [f for f in explanation["fields"] if f["weight"] > 0]
+    assert svg.count('class="bar field pos"') == len(positive) and 'class="axis"' in svg
+    for f in explanation["fields"]:
+        assert f"{f['weight']:+.2f}" in svg and f["level"] in svg
+    # No value of either record in the chart, and no script or inline style on the page.
+    assert not [v for v in ("Ольга", "Смирнова", "Olga", "Smirnova", "smirnova@", "1990-01-02") if v in svg]
+    assert "<script" not in body and "style=" not in body
+    russian = client.get("/web/hygiene/candidates", headers={**HTML, "Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Веса совпадения" in _chart(russian, cid)
+
+
+def test_review_page_says_when_a_pair_has_no_explanation(client, keys, pair):
+    from compliance.subjects.candidates import MergeCandidate
+
+    sign_in(client, keys["steward"])
+    body = client.get("/web/hygiene/candidates", headers=HTML).get_data(as_text=True)
+    assert "No explanation was recorded for this pair" in body and "<svg" not in body
+    MergeCandidate.update(reasons='["identity.shared_phone"]').execute()  # as the write path queues one
+    body = client.get("/web/hygiene/candidates", headers=HTML).get_data(as_text=True)
+    assert "No explanation: an import or API write queued this pair" in body and "<svg" not in body
+
+
+def test_weight_chart_escapes_its_text_and_scales_to_the_largest_weight():
+    from api.web.chart import BARS_LEFT, BARS_RIGHT, weight_chart
+
+    rows = [
+        ("Prior", "", -2.0, "prior"),
+        ('<script>alert("x")</script>', "a & b", 6.0, "field"),
+        ("Email", "different", -4.0, "field"),
+        ("Total", "probability 1.000", 0.0, "total"),
+    ]
+    svg = str(weight_chart(rows, 'Weights "of" <pair>', 'cand_"x"'))
+    assert "<script" not in svg and "&lt;script&gt;" in svg and "a &amp; b" in svg
+    assert 'aria-label="Weights &quot;of&quot; &lt;pair&gt;: Prior -2.00;' in svg and 'id="cand_&quot;x&quot;"' in svg
+    widths = [float(w) for w in re.findall(r'<rect class="bar [^"]+" x="[^"]+" y="[^"]+" width="([^"]+)"', svg)]
+    assert len(widths) == 4 and max(widths) == pytest.approx((BARS_RIGHT - BARS_LEFT) * 6 / 10, abs=0.1)
+    assert widths[2] == pytest.approx((BARS_RIGHT - BARS_LEFT) * 4 / 10, abs=0.1) and widths[3] == 0.0

@@ -1,4 +1,5 @@
-"""docs/steward.md works as written: its shell blocks (the value-history walkthrough) replay on a fresh instance."""
+"""docs/steward.md works as written: its shell blocks (the value-history and explanation walkthroughs) replay on a
+fresh instance."""
 
 from __future__ import annotations
 
@@ -26,5 +27,10 @@ def test_the_value_history_walkthrough_runs_as_written(tmp_path, monkeypatch):
     assert entries[0]["id"] == replay.vars["ENTRY"] and entries[0]["restored_at"]
     with pytest.raises(AssertionError, match="history.already_current"):  # a second restore, as the guide says
         replay.consentry(["--json", "subjects", "restore-value", replay.vars["ENTRY"]])
+    # the explanation walkthrough: the candidate it explained came from the dedupe run, with per-field weights
+    assert f"consentry hygiene explain {replay.vars['CAND']}" in replay.ran
+    assert f"curl GET /v1/hygiene/candidates/{replay.vars['CAND']}/explanation" in replay.ran
+    explained = json.loads(replay.consentry(["--json", "hygiene", "explain", replay.vars["CAND"]]))
+    assert explained["explanation"]["fields"] and explained["status"] == "open"
     if replay.client is not None:
         replay.client.application.extensions["consentry"].close()

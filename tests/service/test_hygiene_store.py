@@ -94,7 +94,7 @@ def test_dry_run_writes_pairs_and_nothing_else(backend, svc, admin, base, tmp_pa
     out = dedupe_service.run(svc, admin, dry_run=True, pairs_file=pairs)
     lines = [json.loads(line) for line in pairs.read_text().splitlines()]
     assert len(lines) == out["candidates"] > 0
-    assert all(set(line) == {"a", "b", "score", "decision"} for line in lines)
+    assert all(set(line) >= {"a", "b", "score", "probability", "decision", "weights", "veto"} for line in lines)
     assert all(line["decision"] in ("merge", "review", "distinct") for line in lines)
     found = {(line["a"], line["b"]): line["decision"] for line in lines}
     ivan = tuple(sorted((base["ivan"], base["ivan2"])))

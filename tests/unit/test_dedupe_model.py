@@ -35,8 +35,20 @@ def test_blocking_brings_spelling_variants_together(label, other):
 
 def test_blocking_stats_count_pairs_per_rule_and_the_distinct_candidates():
     records = [
-        {"first_name": "Иван", "last_name": "Сидоров", "emails": ["i@x.ru"], "phones": ["+79123456789"]},
-        {"first_name": "Иван", "last_name": "Сидоров", "emails": ["i@x.ru"], "phones": ["+79123456789"]},
+        {
+            "first_name": "Иван",
+            "last_name": "Сидоров",
+            "emails": ["i@x.ru"],
+            "phones": ["+79123456789"],
+            "birth_date": "1980-02-03",
+        },
+        {
+            "first_name": "Иван",
+            "last_name": "Сидоров",
+            "emails": ["i@x.ru"],
+            "phones": ["+79123456789"],
+            "birth_date": "1980-02-03",
+        },
         {"first_name": "Олег", "last_name": "Смирнов", "emails": ["o@y.ru"]},
     ]
     stats = BlockingStats()
@@ -45,8 +57,10 @@ def test_blocking_stats_count_pairs_per_rule_and_the_distinct_candidates():
     out = stats.as_dict()
     assert out["candidates"] == 1
     by_rule = {r["rule"]: r for r in out["rules"]}
-    # One pair found by the mailbox, the phone, the subscriber number and the name: each rule counts it.
-    assert {"e", "p", "q", "n"} <= set(by_rule)
+    # One pair found by the mailbox, the phone, the subscriber number, the name and the name with the birth
+    # date: each rule counts it once, though "b" meets it in two blocks (given name + date, surname + date).
+    assert {"e", "p", "q", "n", "b"} <= set(by_rule)
+    assert by_rule["b"]["blocks"] == 2
     assert all(r["pairs"] == 1 and r["share"] == 1.0 for r in by_rule.values())
     assert set(by_rule) <= set(RULES)
 

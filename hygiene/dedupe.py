@@ -24,8 +24,8 @@ from hygiene.blocking import RULES, BlockingStats, candidate_pairs_from_features
 from hygiene.cluster import cluster
 from hygiene.features import Features, features
 from hygiene.linkage.guards import Guards
-from hygiene.linkage.levels import Gamma, compare
-from hygiene.linkage.model import Model, probability_of, train
+from hygiene.linkage.levels import compare
+from hygiene.linkage.model import Explanation, Model, train
 from hygiene.linkage.reference import reference_model
 from hygiene.score import DEFAULT_WEIGHTS, PairScore, score_features
 
@@ -107,12 +107,13 @@ def resolve_policy(policy: Mapping[str, Any] | None) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class PairDecision:
-    """A pair's verdict: probability, decision, the rule-based score and the veto that applied (if any)."""
+    """A pair's verdict: probability, decision, the rule-based score, the model's explanation and the veto that
+    applied (if any)."""
 
     probability: float
     decision: str
     score: PairScore
-    gamma: Gamma
+    explanation: Explanation
     veto: str | None
 
 
@@ -128,29 +129,20 @@ def decide(
     gamma = compare(fa, fb, model.comparisons)
     messenger = rules.parts.get("channel") == 1.0
     veto = _GUARDS.veto(rules.conflicts, gamma, fa, fb, messenger=messenger)
-    probability = probability_of(model.explain(fa, fb, gamma).total)
-    return PairDecision(probability, _decision(probability, veto, rules, gamma, fa, fb, thresholds), rules, gamma, veto)
-
-
-def _decision(
-    probability: float,
-    veto: str | None,
-    rules: PairScore,
-    gamma: Gamma,
-    fa: Features,
-    fb: Features,
-    thresholds: Mapping[str, float],
-) -> str:
+    explanation = model.explain(fa, fb, gamma)
+    probability = explanation.probability
     if veto is not None:
-        return "distinct"
-    if (
+        decision = "distinct"
+    elif (
         probability >= thresholds["merge"]
         and not rules.conflicts
         and not (fa.restricted or fb.restricted)
-        and _GUARDS.corroboration(gamma) + (rules.parts.get("channel") == 1.0) >= 2
+        and _GUARDS.corroboration(gamma) + messenger >= 2
     ):
-        return "merge"
-    return "review" if probability >= thresholds["review"] else "distinct"
+        decision = "merge"
+    else:
+        decision = "review" if probability >= thresholds["review"] else "distinct"
+    return PairDecision(probability, decision, rules, explanation, veto)
 
 
 def fit(
@@ -233,7 +225,7 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
             d,
             v.score.parts,
             v.score.conflicts,
-            explanation_of(model, feats[i], feats[j], v),
+            explanation_of(v),
         )
         for (i, j), (v, d) in decisions.items()
     ]
@@ -248,10 +240,10 @@ def dedupe(records: Sequence[Mapping[str, Any]], policy: Mapping[str, Any] | Non
     )
 
 
-def explanation_of(model: Model, fa: Features, fb: Features, verdict: PairDecision) -> dict[str, Any]:
+def explanation_of(verdict: PairDecision) -> dict[str, Any]:
     """The pair's explanation in plain form: prior and per-field weights (summing to the total), probability,
     and the hard-negative rule that vetoed it (None when none did)."""
-    out = model.explain(fa, fb, verdict.gamma).as_dict()
+    out = verdict.explanation.as_dict()
     out["veto"] = verdict.veto
     out["conflicts"] = list(verdict.score.conflicts)
     return out
